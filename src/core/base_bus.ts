@@ -1,0 +1,369 @@
+/**
+ * What every transport shares: envelope building, handler isolation,
+ * counters, `events()`, `once()` and close bookkeeping. A transport extends
+ * {@linkcode BaseEventBus} and implements delivery (`_attach`, `_detach`,
+ * `_send`, `_hasSubscribers`, `_shutdown`).
+ *
+ * @module
+ */
+
+import type {
+  BusStats,
+  ErrorContext,
+  ErrorHandler,
+  EventBus,
+  EventHandler,
+  EventOf,
+  EventsOptions,
+  EventStream,
+  MatchedEvent,
+  OnceOptions,
+  PublishOptions,
+  SubscribeOptions,
+  Subscription,
+} from "./bus.ts";
+export { BusSubscription } from "./subscription.ts";
+import type { EventCatalog, EventInput, EventType } from "./catalog.ts";
+import { applyEnvelopeOptions, type CloudEvent } from "./envelope.ts";
+import { BusClosedError, EventTypeError, TimeoutError } from "./errors.ts";
+import { EventQueue } from "./_event_queue.ts";
+import { BusSubscription } from "./subscription.ts";
+import { Clock, IdGenerator } from "./_clock.ts";
+
+/** Options every transport accepts. */
+export interface BusOptions {
+  /**
+   * CloudEvents `source` of published events: a URI-reference naming this
+   * instance.
+   *
+   * @default {"/mcb/event-bus/<random id>"}
+   */
+  source?: string;
+  /**
+   * Receives handler errors, invalid events and overflow reports.
+   *
+   * @default {console.error}
+   */
+  onError?: ErrorHandler;
+  /**
+   * Validate `data` at publish. Turn off only for trusted producers whose
+   * data is known to fit the schema (receivers on the nats transport still
+   * validate).
+   *
+   * @default {true}
+   */
+  validate?: boolean;
+}
+
+/** The shared implementation of {@linkcode EventBus}. */
+export abstract class BaseEventBus<C extends EventCatalog = EventCatalog>
+  implements EventBus<C> {
+  readonly catalog: C;
+  abstract readonly transport: string;
+  readonly source: string;
+  /** Live counters; `stats()` returns a copy. */
+  protected readonly counters: BusStats = {
+    published: 0,
+    delivered: 0,
+    handlerErrors: 0,
+    dropped: 0,
+    invalid: 0,
+  };
+  #onError: ErrorHandler;
+  #validate: boolean;
+  #ids = new IdGenerator();
+  #clock = new Clock();
+  #subscriptions = new Set<BusSubscription>();
+  #closing: Promise<void> | undefined;
+  #running = 0;
+  #idle: (() => void) | undefined;
+  #settle = () => {
+    if (--this.#running === 0 && this.#idle !== undefined) this.#idle();
+  };
+
+  constructor(catalog: C, options: BusOptions = {}) {
+    this.catalog = catalog;
+    this.source = options.source ??
+      `/mcb/event-bus/${new IdGenerator().next()}`;
+    this.#onError = options.onError ?? defaultOnError;
+    this.#validate = options.validate ?? true;
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** Validates and wraps `data` in an envelope. Throws on bad input. */
+  protected buildEvent(
+    type: string,
+    data: unknown,
+    options: PublishOptions | undefined,
+  ): CloudEvent {
+    let value = data;
+    if (this.#validate) value = this.catalog.parse(type, data);
+    else if (!this.catalog.has(type)) {
+      throw new EventTypeError(type, "it is not in the event catalog");
+    }
+    const event = {
+      specversion: "1.0",
+      id: this.#ids.next(),
+      source: this.source,
+      type,
+      time: this.#clock.now(),
+      datacontenttype: "application/json",
+      data: value,
+    };
+    if (options !== undefined) {
+      applyEnvelopeOptions(event as Record<string, unknown>, type, options);
+    }
+    return event as CloudEvent;
+  }
+
+  /** Hands the built event to the transport; resolves once accepted. */
+  protected abstract _send(event: CloudEvent): Promise<void> | void;
+  /** Starts delivering to a new subscription. */
+  protected abstract _attach(sub: BusSubscription): void;
+  /** Stops delivering to an ended subscription. */
+  protected abstract _detach(sub: BusSubscription): void;
+  /** Whether `type` has a subscriber here. */
+  protected abstract _hasSubscribers(type: string): boolean;
+  /** Releases the transport after subscriptions ended and handlers settled. */
+  protected abstract _shutdown(): Promise<void>;
+
+  publish<T extends EventType<C>>(
+    type: T,
+    data: EventInput<C, T>,
+    options?: PublishOptions,
+  ): Promise<EventOf<C, T>> {
+    if (this.#closing !== undefined) {
+      return Promise.reject(new BusClosedError(`publish("${type}")`));
+    }
+    let event: CloudEvent;
+    try {
+      event = this.buildEvent(type, data, options);
+    } catch (error) {
+      this.counters.invalid++;
+      return Promise.reject(error);
+    }
+    const sent = this._send(event);
+    if (sent === undefined) {
+      this.counters.published++;
+      return Promise.resolve(event as EventOf<C, T>);
+    }
+    return sent.then(() => {
+      this.counters.published++;
+      return event as EventOf<C, T>;
+    });
+  }
+
+  subscribe<P extends string>(
+    pattern: P,
+    handler: EventHandler<MatchedEvent<C, P>>,
+    options?: SubscribeOptions,
+  ): Subscription {
+    return this.#subscribe(
+      pattern,
+      handler as EventHandler<CloudEvent>,
+      options,
+    );
+  }
+
+  #subscribe(
+    pattern: string,
+    handler: EventHandler<CloudEvent>,
+    options: SubscribeOptions | undefined,
+    onEnd?: (busClosed: boolean) => void,
+  ): BusSubscription {
+    if (this.#closing !== undefined) {
+      throw new BusClosedError(`subscribe("${pattern}")`);
+    }
+    if (typeof handler !== "function") {
+      throw new TypeError(
+        `subscribe("${pattern}"): handler must be a function, got ${typeof handler}`,
+      );
+    }
+    const types = this.catalog.typesMatching(pattern);
+    if (types.length === 0) {
+      throw new EventTypeError(
+        pattern,
+        "it matches no type of the event catalog",
+      );
+    }
+    const sub = new BusSubscription(
+      this,
+      pattern,
+      types,
+      handler,
+      options,
+      onEnd,
+    );
+    if (options?.signal?.aborted) {
+      sub.active = false;
+      return sub;
+    }
+    this.#subscriptions.add(sub);
+    this._attach(sub);
+    return sub;
+  }
+
+  /** Called by a subscription when it ends. */
+  _release(sub: BusSubscription): void {
+    if (this.#subscriptions.delete(sub)) this._detach(sub);
+  }
+
+  /** Delivers `event` to one subscription, isolating its errors. */
+  protected deliver(sub: BusSubscription, event: CloudEvent): void {
+    if (sub.once) sub.unsubscribe();
+    this.counters.delivered++;
+    try {
+      const result = sub.handler(event);
+      if (result !== undefined && typeof result.then === "function") {
+        this.#running++;
+        result.then(this.#settle, (error) => {
+          this.#handlerError(error, sub, event);
+          this.#settle();
+        });
+      }
+    } catch (error) {
+      this.#handlerError(error, sub, event);
+    }
+  }
+
+  #handlerError(error: unknown, sub: BusSubscription, event: CloudEvent): void {
+    this.counters.handlerErrors++;
+    this.report(error, { kind: "handler", pattern: sub.pattern, event });
+  }
+
+  /** Passes an isolated error to `onError`; never throws. */
+  protected report(error: unknown, context: ErrorContext): void {
+    try {
+      this.#onError(error, context);
+    } catch {
+      // onError must not throw; if it does there is nowhere left to report.
+    }
+  }
+
+  events<P extends string>(
+    pattern: P,
+    options?: EventsOptions,
+  ): EventStream<MatchedEvent<C, P>> {
+    const buffer = options?.buffer ?? 1024;
+    if (!Number.isInteger(buffer) || buffer < 1) {
+      throw new RangeError(
+        `events("${pattern}"): buffer must be a positive integer, got ${buffer}`,
+      );
+    }
+    const overflow = options?.overflow ?? "drop-oldest";
+    if (overflow !== "drop-oldest" && overflow !== "error") {
+      throw new TypeError(
+        `events("${pattern}"): overflow must be "drop-oldest" or "error", got ${
+          JSON.stringify(overflow)
+        }`,
+      );
+    }
+    const queue = new EventQueue<CloudEvent>(
+      pattern,
+      buffer,
+      overflow,
+      (first) => {
+        this.counters.dropped++;
+        if (first) {
+          this.report(
+            new Error(
+              `events("${pattern}") is dropping its oldest events: the reader is more than ${buffer} behind`,
+            ),
+            { kind: "overflow", pattern },
+          );
+        }
+      },
+      () => sub.unsubscribe(),
+    );
+    const sub = this.#subscribe(
+      pattern,
+      (event) => queue.push(event),
+      { signal: options?.signal },
+      () => queue.end(),
+    );
+    queue.ready = sub.ready;
+    if (!sub.active) queue.end();
+    return queue as unknown as EventStream<MatchedEvent<C, P>>;
+  }
+
+  once<P extends string>(
+    pattern: P,
+    options?: OnceOptions,
+  ): Promise<MatchedEvent<C, P>> {
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const cleanup = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      const onAbort = () => {
+        cleanup();
+        sub.unsubscribe();
+        reject(signal!.reason);
+      };
+      const sub = this.#subscribe(
+        pattern,
+        (event) => {
+          cleanup();
+          resolve(event as MatchedEvent<C, P>);
+        },
+        { once: true },
+        (busClosed) => {
+          if (!busClosed) return;
+          cleanup();
+          reject(new BusClosedError(`wait for "${pattern}"`));
+        },
+      );
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const timeout = options?.timeout;
+      if (timeout !== undefined) {
+        timer = setTimeout(() => {
+          cleanup();
+          sub.unsubscribe();
+          reject(new TimeoutError(`an event matching "${pattern}"`, timeout));
+        }, timeout);
+      }
+    });
+  }
+
+  hasSubscribers(type: EventType<C>): boolean {
+    return this._hasSubscribers(type);
+  }
+
+  stats(): BusStats {
+    return { ...this.counters };
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    for (const sub of [...this.#subscriptions]) sub.end(true);
+    if (this.#running > 0) {
+      await new Promise<void>((resolve) => (this.#idle = resolve));
+    }
+    await this._shutdown();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function defaultOnError(error: unknown, context: ErrorContext): void {
+  console.error(
+    `[@mcb/event-bus] ${context.kind} error` +
+      (context.pattern ? ` in subscription "${context.pattern}"` : "") +
+      (context.event
+        ? ` for event ${context.event.type} ${context.event.id}`
+        : ""),
+    error,
+  );
+}

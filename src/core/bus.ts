@@ -1,0 +1,204 @@
+/**
+ * The `EventBus` contract: one interface, implemented by every transport
+ * (`local`, `nats`) and checked by one conformance suite.
+ *
+ * @module
+ */
+
+import type {
+  EventCatalog,
+  EventData,
+  EventInput,
+  EventType,
+} from "./catalog.ts";
+import type { CloudEvent, EnvelopeOptions } from "./envelope.ts";
+import type { MatchingTypes } from "./subject.ts";
+
+/** The typed CloudEvent of type `T` in catalog `C` (a union when `T` is). */
+export type EventOf<C extends EventCatalog, T extends string> = T extends
+  unknown ? CloudEvent<T, EventData<C, T>> : never;
+
+/** The events that pattern `P` selects in catalog `C`. */
+export type MatchedEvent<C extends EventCatalog, P extends string> = EventOf<
+  C,
+  MatchingTypes<EventType<C>, P>
+>;
+
+/** Reacts to one event. A thrown error or rejected promise is isolated. */
+export type EventHandler<E = CloudEvent> = (
+  event: E,
+) => void | Promise<void>;
+
+/** Options of {@linkcode EventBus.publish}: envelope attributes to set. */
+export type PublishOptions = EnvelopeOptions;
+
+/** Options of {@linkcode EventBus.subscribe}. */
+export interface SubscribeOptions {
+  /** Aborting it ends the subscription. */
+  signal?: AbortSignal;
+  /**
+   * End the subscription after the first event.
+   *
+   * @default {false}
+   */
+  once?: boolean;
+}
+
+/** What an `events()` iterator does when its buffer is full. */
+export type OverflowPolicy = "drop-oldest" | "error";
+
+/** Options of {@linkcode EventBus.events}. */
+export interface EventsOptions {
+  /** Aborting it ends the iterator. */
+  signal?: AbortSignal;
+  /**
+   * Most events held for a slow reader.
+   *
+   * @default {1024}
+   */
+  buffer?: number;
+  /**
+   * `"drop-oldest"` discards the oldest buffered event (counted in `dropped`
+   * and `stats().dropped`); `"error"` ends the iterator with an
+   * `OverflowError`.
+   *
+   * @default {"drop-oldest"}
+   */
+  overflow?: OverflowPolicy;
+}
+
+/** Options of {@linkcode EventBus.once}. */
+export interface OnceOptions {
+  /** Aborting it rejects the promise with the signal's reason. */
+  signal?: AbortSignal;
+  /** Reject with a `TimeoutError` after this many milliseconds. */
+  timeout?: number;
+}
+
+/** A live subscription. Works with `using`. */
+export interface Subscription extends Disposable {
+  /** The pattern it was made with. */
+  readonly pattern: string;
+  /** Whether it has ended (unsubscribed, aborted, once, or bus closed). */
+  readonly closed: boolean;
+  /**
+   * Resolves once the transport delivers to it (local: at once; nats: when
+   * the consumer exists on the server). Publishes from the same bus made
+   * after `subscribe()` returned always reach it; await `ready` before
+   * publishing from another instance.
+   */
+  readonly ready: Promise<void>;
+  /** Ends it. Idempotent. No event reaches its handler afterwards. */
+  unsubscribe(): void;
+}
+
+/** An async iterator of events with a bounded buffer. */
+export interface EventStream<E = CloudEvent> extends AsyncIterableIterator<E> {
+  /** Events discarded by the overflow policy so far. */
+  readonly dropped: number;
+  /** Resolves once the transport delivers to it (see `Subscription.ready`). */
+  readonly ready: Promise<void>;
+  /** Ends the stream (same as `return()`), for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Counters of one bus since it was created. */
+export interface BusStats {
+  /** Events accepted by `publish`. */
+  published: number;
+  /** Deliveries to handlers and iterators (one per subscriber per event). */
+  delivered: number;
+  /** Handler throws and rejections. */
+  handlerErrors: number;
+  /** Events discarded by iterator overflow policies. */
+  dropped: number;
+  /** Events rejected by validation (published or received). */
+  invalid: number;
+}
+
+/** Where an error reported to `onError` came from. */
+export interface ErrorContext {
+  /** `handler`: a handler threw; `invalid`: a bad event; `overflow`: an iterator dropped events; `transport`: connection trouble. */
+  kind: "handler" | "invalid" | "overflow" | "transport";
+  /** The subscription pattern involved, if any. */
+  pattern?: string;
+  /** The event involved, if any. */
+  event?: CloudEvent;
+  /** The transport subject involved, if any (nats). */
+  subject?: string;
+}
+
+/** Receives every isolated error. It must not throw (if it does, it is ignored). */
+export type ErrorHandler = (error: unknown, context: ErrorContext) => void;
+
+/**
+ * The event bus contract, the same for every transport.
+ *
+ * @typeParam C The event catalog that types and validates events.
+ */
+export interface EventBus<C extends EventCatalog = EventCatalog>
+  extends AsyncDisposable {
+  /** The catalog events are validated against. */
+  readonly catalog: C;
+  /** The transport's name: `"local"` or `"nats"`. */
+  readonly transport: string;
+  /** The CloudEvents `source` of events this bus publishes. */
+  readonly source: string;
+  /** Whether `close()` has been called. */
+  readonly closed: boolean;
+
+  /**
+   * Validates `data`, wraps it in a CloudEvent and delivers it.
+   *
+   * @param type An event type of the catalog.
+   * @param data The payload; must satisfy the type's schema.
+   * @param options Envelope attributes (`id`, `subject`, `traceparent`, ...).
+   * @returns The published event, once the transport accepted it.
+   * @throws {ValidationError} (as a rejection) listing each failing path.
+   * @throws {EventTypeError} (as a rejection) for a type not in the catalog.
+   * @throws {BusClosedError} (as a rejection) after `close()`.
+   */
+  publish<T extends EventType<C>>(
+    type: T,
+    data: EventInput<C, T>,
+    options?: PublishOptions,
+  ): Promise<EventOf<C, T>>;
+
+  /**
+   * Calls `handler` for every event whose type matches `pattern` (a type, or
+   * `*` for one token and a final `>` for one or more).
+   *
+   * @throws {EventTypeError} for a malformed pattern or one that selects no
+   * type of the catalog.
+   * @throws {BusClosedError} after `close()`.
+   */
+  subscribe<P extends string>(
+    pattern: P,
+    handler: EventHandler<MatchedEvent<C, P>>,
+    options?: SubscribeOptions,
+  ): Subscription;
+
+  /** Iterates over matching events, buffering at most `buffer` of them. */
+  events<P extends string>(
+    pattern: P,
+    options?: EventsOptions,
+  ): EventStream<MatchedEvent<C, P>>;
+
+  /** Resolves with the next matching event. */
+  once<P extends string>(
+    pattern: P,
+    options?: OnceOptions,
+  ): Promise<MatchedEvent<C, P>>;
+
+  /** Whether an event of `type` would reach at least one subscriber here. */
+  hasSubscribers(type: EventType<C>): boolean;
+
+  /** A snapshot of the counters. */
+  stats(): BusStats;
+
+  /**
+   * Ends every subscription, waits for running async handlers and releases
+   * the transport. Idempotent: every call returns the same promise.
+   */
+  close(): Promise<void>;
+}

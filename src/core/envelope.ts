@@ -1,0 +1,247 @@
+/**
+ * The CloudEvents 1.0 envelope every event travels in, its validation and
+ * its JSON (structured mode) encoding.
+ *
+ * @module
+ */
+
+import * as z from "zod/mini";
+import { safeParse } from "zod/v4/core";
+import { ValidationError } from "./errors.ts";
+import { toValidationIssues } from "./_issues.ts";
+import { assertEventType } from "./subject.ts";
+
+/** The media type of a structured-mode CloudEvent in JSON. */
+export const CLOUDEVENTS_JSON = "application/cloudevents+json";
+
+/**
+ * A CloudEvents 1.0 event (JSON format) with typed `type` and `data`.
+ *
+ * @typeParam T The event type name.
+ * @typeParam D The type of `data`.
+ */
+export interface CloudEvent<T extends string = string, D = unknown> {
+  /** Always `"1.0"`. */
+  readonly specversion: "1.0";
+  /** Unique per `source`; generated unless given at publish. */
+  readonly id: string;
+  /** URI-reference naming the publishing instance. */
+  readonly source: string;
+  /** The event type, e.g. `context.updated`. */
+  readonly type: T;
+  /** When it happened, RFC 3339. */
+  readonly time: string;
+  /** Always `"application/json"` for events of this library. */
+  readonly datacontenttype: "application/json";
+  /** What the event is about inside the source, e.g. a path. */
+  readonly subject?: string;
+  /** URI of the schema `data` adheres to. */
+  readonly dataschema?: string;
+  /** W3C trace context `traceparent` (distributed-tracing extension). */
+  readonly traceparent?: string;
+  /** W3C trace context `tracestate` (distributed-tracing extension). */
+  readonly tracestate?: string;
+  /** The payload, validated against the catalog schema of `type`. */
+  readonly data: D;
+}
+
+/** Envelope attributes a publisher may set; the rest are generated. */
+export interface EnvelopeOptions {
+  /** Event id. Must be unique per source. @default {a generated id} */
+  id?: string;
+  /** Overrides the bus's `source` for this event. */
+  source?: string;
+  /** Event time. @default {now} */
+  time?: Date | string;
+  /** CloudEvents `subject`. */
+  subject?: string;
+  /** CloudEvents `dataschema` (a URI). */
+  dataschema?: string;
+  /** W3C `traceparent`, e.g. `00-<32 hex>-<16 hex>-01`. */
+  traceparent?: string;
+  /** W3C `tracestate`. */
+  tracestate?: string;
+}
+
+const RFC3339 =
+  /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+const URI_REFERENCE = /^[^\s"<>\\^`{|}]+$/;
+
+const nonEmpty = z.string().check(z.minLength(1));
+
+/** Whether `value` is an RFC 3339 timestamp of a real instant. */
+export function isRfc3339(value: string): boolean {
+  return RFC3339.test(value) && !Number.isNaN(Date.parse(value));
+}
+
+const rfc3339 = z.string().check(
+  z.refine(isRfc3339, { error: "expected an RFC 3339 timestamp" }),
+);
+
+// zod/mini schema of a CloudEvents 1.0 JSON envelope (data not checked).
+const cloudEventSchema = z.object({
+  specversion: z.literal("1.0"),
+  id: nonEmpty,
+  source: nonEmpty.check(
+    z.regex(URI_REFERENCE, { error: "expected a URI-reference" }),
+  ),
+  type: nonEmpty,
+  time: z.optional(rfc3339),
+  datacontenttype: z.optional(z.string()),
+  subject: z.optional(z.string()),
+  dataschema: z.optional(
+    nonEmpty.check(z.regex(URI_REFERENCE, { error: "expected a URI" })),
+  ),
+  traceparent: z.optional(
+    z.string().check(
+      z.regex(TRACEPARENT, { error: "expected 00-<32 hex>-<16 hex>-<2 hex>" }),
+    ),
+  ),
+  tracestate: z.optional(z.string()),
+  data: z.optional(z.unknown()),
+});
+
+function fail(type: string, path: string, message: string): never {
+  throw new ValidationError(type, [{ path, message }]);
+}
+
+/**
+ * Checks publish options cheaply (no schema) and copies the ones given onto
+ * `event`. Only called when options were passed.
+ */
+export function applyEnvelopeOptions(
+  event: Record<string, unknown>,
+  type: string,
+  options: EnvelopeOptions,
+): void {
+  const { id, source, time, subject, dataschema, traceparent, tracestate } =
+    options;
+  if (id !== undefined) {
+    if (typeof id !== "string" || id === "") {
+      fail(type, "id", "expected a non-empty string");
+    }
+    event.id = id;
+  }
+  if (source !== undefined) {
+    if (typeof source !== "string" || !URI_REFERENCE.test(source)) {
+      fail(type, "source", "expected a URI-reference");
+    }
+    event.source = source;
+  }
+  if (time !== undefined) {
+    if (time instanceof Date && !Number.isNaN(time.getTime())) {
+      event.time = time.toISOString();
+    } else if (typeof time === "string" && isRfc3339(time)) {
+      event.time = time;
+    } else fail(type, "time", "expected a valid Date or an RFC 3339 string");
+  }
+  if (subject !== undefined) {
+    if (typeof subject !== "string") fail(type, "subject", "expected a string");
+    event.subject = subject;
+  }
+  if (dataschema !== undefined) {
+    if (typeof dataschema !== "string" || !URI_REFERENCE.test(dataschema)) {
+      fail(type, "dataschema", "expected a URI");
+    }
+    event.dataschema = dataschema;
+  }
+  if (traceparent !== undefined) {
+    if (typeof traceparent !== "string" || !TRACEPARENT.test(traceparent)) {
+      fail(type, "traceparent", "expected 00-<32 hex>-<16 hex>-<2 hex>");
+    }
+    event.traceparent = traceparent;
+  }
+  if (tracestate !== undefined) {
+    if (typeof tracestate !== "string") {
+      fail(type, "tracestate", "expected a string");
+    }
+    event.tracestate = tracestate;
+  }
+}
+
+/**
+ * Validates an unknown value as a CloudEvents 1.0 envelope. `data` is not
+ * checked against a catalog here; buses do that.
+ *
+ * @param value A parsed JSON object.
+ * @returns The envelope, with `time` and `datacontenttype` filled in if absent.
+ * @throws {ValidationError} listing every failing attribute.
+ *
+ * @example
+ * ```ts
+ * import { parseCloudEvent } from "@mcb/event-bus";
+ * const event = parseCloudEvent({
+ *   specversion: "1.0", id: "1", source: "/x", type: "a.b", data: { n: 1 },
+ * });
+ * console.log(event.type); // "a.b"
+ * ```
+ */
+export function parseCloudEvent(value: unknown): CloudEvent {
+  const result = safeParse(cloudEventSchema, value);
+  const type = typeof (value as { type?: unknown })?.type === "string"
+    ? (value as { type: string }).type
+    : "(unknown)";
+  if (!result.success) {
+    throw new ValidationError(
+      type,
+      toValidationIssues("", result.error.issues, value),
+    );
+  }
+  const e = result.data;
+  try {
+    assertEventType(e.type);
+  } catch (error) {
+    fail(type, "type", (error as Error).message);
+  }
+  if (
+    e.datacontenttype !== undefined &&
+    !/^application\/(.+\+)?json(;.*)?$/i.test(e.datacontenttype)
+  ) {
+    fail(type, "datacontenttype", "expected application/json");
+  }
+  return {
+    ...e,
+    time: e.time ?? new Date().toISOString(),
+    datacontenttype: "application/json",
+    data: e.data,
+  } as CloudEvent;
+}
+
+/**
+ * Encodes an event in the CloudEvents JSON format (structured mode).
+ *
+ * @param event The event.
+ * @returns A JSON string.
+ */
+export function encodeCloudEvent(event: CloudEvent): string {
+  return JSON.stringify(event);
+}
+
+/**
+ * Decodes a CloudEvents JSON string (structured mode) and validates the
+ * envelope.
+ *
+ * @param json The JSON text.
+ * @returns The envelope.
+ * @throws {ValidationError} on malformed JSON or a malformed envelope.
+ *
+ * @example Round trip
+ * ```ts
+ * import { decodeCloudEvent, encodeCloudEvent } from "@mcb/event-bus";
+ * const json = '{"specversion":"1.0","id":"1","source":"/x","type":"a.b","data":1}';
+ * console.log(encodeCloudEvent(decodeCloudEvent(json)).includes('"type":"a.b"')); // true
+ * ```
+ */
+export function decodeCloudEvent(json: string): CloudEvent {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    throw new ValidationError("(unknown)", [{
+      path: "",
+      message: `not valid JSON (${(error as Error).message})`,
+    }]);
+  }
+  return parseCloudEvent(value);
+}
