@@ -230,7 +230,7 @@ Deno.test("EventCatalog.parse() explains format and length failures (zod/mini)",
   assert.deepEqual(error.issues, [
     { path: "data.mail", message: "expected a string in email format" },
     { path: "data.name", message: "expected at least 2 characters" },
-    { path: "data.n", message: "expected int, received number" },
+    { path: "data.n", message: "expected an integer, received 1.5" },
   ]);
 });
 

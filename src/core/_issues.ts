@@ -46,6 +46,11 @@ function describe(issue: z.$ZodIssue, input: unknown): string {
   const received = kindOf(valueAt(input, issue.path));
   switch (issue.code) {
     case "invalid_type":
+      if (issue.expected === "int" && received === "number") {
+        return `expected an integer, received ${
+          String(valueAt(input, issue.path))
+        }`;
+      }
       return received === "undefined"
         ? `expected ${issue.expected}, but it is missing`
         : `expected ${issue.expected}, received ${received}`;
