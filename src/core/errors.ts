@@ -26,8 +26,8 @@ export interface ValidationIssue {
  *
  * const bus = createLocalEventBus(defineEvents({ "a.b": z.object({ n: z.number() }) }));
  * try {
- *   // @ts-expect-error n must be a number
- *   await bus.publish("a.b", { n: "1" });
+ *   const untrusted: unknown = JSON.parse('{"n":"1"}');
+ *   await bus.publish("a.b", untrusted as { n: number });
  * } catch (error) {
  *   if (!(error instanceof ValidationError)) throw error;
  *   console.log(error.issues[0].path); // "data.n"
