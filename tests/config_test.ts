@@ -75,6 +75,22 @@ Deno.test("parseConfig() normalizes nats servers and fills defaults", () => {
       servers: ["ws://127.0.0.1:8080"],
       stream: "MCB_EVENTS",
       subjectPrefix: "mcb.events",
+      ephemeralPrefix: "mcb.events_ephemeral",
+      provision: true,
+      duplicateWindow: 120_000,
+      maxAge: 0,
+      maxMsgs: -1,
+      maxBytes: -1,
+      storage: "file",
+      replicas: 1,
+      publishTimeout: 10_000,
+      ackWait: 30_000,
+      maxDeliver: 5,
+      maxEventBytes: 1_048_576,
+      connectTimeout: 5000,
+      reconnectTimeWait: 1000,
+      reconnectJitter: 500,
+      maxReconnectAttempts: -1,
     },
   });
   const servers = ["ws://a:1", "wss://b:2"];
@@ -137,7 +153,7 @@ Deno.test("parseConfig() reports a missing nats section or servers", () => {
   );
   assert.match(
     issueAt(configError({ transport: "nats", nats: {} }), "nats.servers"),
-    /expected string or array, but it is missing/,
+    /expected a ws:\/\/ or wss:\/\/ URL or an array of them, but it is missing/,
   );
   assert.match(
     issueAt(configError(nats({ servers: 5 })), "nats.servers"),
@@ -245,4 +261,17 @@ Deno.test("parseConfig() rejects credentials inside a server URL without echoing
   assert.match(issueAt(error, "nats.servers"), /use nats.user and nats.pass/);
   assert.ok(!error.message.includes("SECRET"), error.message);
   assert.ok(!error.message.includes("bob"), error.message);
+});
+
+Deno.test("parseConfig() rejects an ephemeral prefix inside the stream's subjects", () => {
+  const error = configError(
+    nats({ subjectPrefix: "a.b", ephemeralPrefix: "a.b.eph" }),
+  );
+  assert.match(issueAt(error, "nats.ephemeralPrefix"), /outside "a\.b\.>"/);
+});
+
+Deno.test("parseConfig() rejects out-of-range nats numbers with the value", () => {
+  const error = configError(nats({ replicas: 0, maxDeliver: 1.5 }));
+  assert.match(issueAt(error, "nats.replicas"), /integer >= 1, got 0/);
+  assert.match(issueAt(error, "nats.maxDeliver"), /integer >= 1, got 1.5/);
 });

@@ -7,17 +7,42 @@
  */
 
 import type { EventBus } from "../core/bus.ts";
+import type { ConnectTuning } from "../nats/connect.ts";
+import type { ConnectionStatus } from "../nats/status.ts";
+import type { NatsConnectionLike, NatsEventBus } from "../nats/types.ts";
 import type { EventCatalog } from "../core/catalog.ts";
 import { createLocalEventBus } from "../local/local_bus.ts";
-import { type EventBusConfigInput, parseConfig } from "./config.ts";
+import {
+  type EventBusConfigInput,
+  type NatsTransportConfigInput,
+  parseConfig,
+} from "./config.ts";
+
+/** Runtime objects for the transport, beside the (serializable) config. */
+export interface CreateEventBusOptions {
+  /**
+   * nats: an open `NatsConnection` to use (e.g. a TCP connection from
+   * `@nats-io/transport-node`); `close()` leaves it open.
+   */
+  connection?: NatsConnectionLike;
+  /** nats: called on every connection status change. */
+  onStatus?: (status: ConnectionStatus) => void;
+  /** nats: creates the WebSocket on runtimes without a global one. */
+  wsFactory?: ConnectTuning["wsFactory"];
+}
 
 /**
- * Creates the bus that `config` selects: `local` (default) or `nats`.
+ * Creates the bus that `config` selects: `local` (default) or `nats`. The
+ * nats transport is loaded with a dynamic `import()`, so a local-only
+ * program or bundle never loads the NATS client.
  *
  * @param catalog The event catalog.
  * @param config The configuration, e.g. from `configFromEnv`.
+ * @param options Runtime objects: a NATS connection to borrow, `onStatus`.
  * @returns The bus, connected and ready.
  * @throws {ConfigError} for an invalid configuration (as a rejection).
+ * @throws {NatsConnectionError} when the nats transport cannot connect.
+ * @throws {StreamConfigError} when the stream exists with other settings.
  *
  * @example Choosing the transport by configuration
  * ```ts
@@ -30,16 +55,40 @@ import { type EventBusConfigInput, parseConfig } from "./config.ts";
  */
 export async function createEventBus<C extends EventCatalog>(
   catalog: C,
+  config: NatsTransportConfigInput,
+  options?: CreateEventBusOptions,
+): Promise<NatsEventBus<C>>;
+/**
+ * Creates the bus that `config` selects (see the overload above).
+ *
+ * @param catalog The event catalog.
+ * @param config The configuration; `{}` selects the local transport.
+ * @param options Runtime objects for the nats transport.
+ * @returns The bus, connected and ready.
+ */
+export async function createEventBus<C extends EventCatalog>(
+  catalog: C,
+  config?: EventBusConfigInput,
+  options?: CreateEventBusOptions,
+): Promise<EventBus<C>>;
+export async function createEventBus<C extends EventCatalog>(
+  catalog: C,
   config: EventBusConfigInput = {},
+  options: CreateEventBusOptions = {},
 ): Promise<EventBus<C>> {
   const parsed = parseConfig(config);
   const { source, onError, validate } = parsed;
   if (parsed.transport === "local") {
     return createLocalEventBus(catalog, { source, onError, validate });
   }
-  // The nats transport lands with its own module; until then say so plainly.
-  await Promise.resolve();
-  throw new Error(
-    `transport "nats" is configured (servers: ${parsed.nats.servers.length}) but this version of @mcb/event-bus does not include the nats transport yet`,
-  );
+  const { openNatsEventBus } = await import("../nats/nats_bus.ts");
+  return await openNatsEventBus(catalog, {
+    source,
+    onError,
+    validate,
+    config: parsed.nats,
+    connection: options.connection,
+    onStatus: options.onStatus,
+    wsFactory: options.wsFactory,
+  });
 }

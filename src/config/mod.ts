@@ -3,23 +3,24 @@
  *
  * @module
  */
+export { parseConfig, TRANSPORTS } from "./config.ts";
 export {
   DEFAULT_STREAM,
   DEFAULT_SUBJECT_PREFIX,
-  parseConfig,
-  redactUrl,
-  TRANSPORTS,
-} from "./config.ts";
+  normalizeNatsConfig,
+} from "./nats_config.ts";
+export type { NatsConfig, NatsConfigInput } from "./nats_config.ts";
 export type {
   CommonConfigInput,
   EventBusConfig,
   EventBusConfigInput,
   LocalConfigInput,
-  NatsConfig,
-  NatsConfigInput,
   NatsTransportConfigInput,
   TransportName,
 } from "./config.ts";
 export { configFromEnv, ENV_ALIASES, ENV_VARIABLES } from "./env.ts";
 export { createEventBus } from "./create_event_bus.ts";
-export { Secret } from "./secret.ts";
+export type { CreateEventBusOptions } from "./create_event_bus.ts";
+export type { NatsConnectionLike, NatsEventBus } from "../nats/types.ts";
+export type { ConnectionStatus } from "../nats/status.ts";
+export type { ConnectTuning } from "../nats/connect.ts";

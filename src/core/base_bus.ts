@@ -8,6 +8,7 @@
  */
 
 import type {
+  BusHealth,
   BusStats,
   ErrorContext,
   ErrorHandler,
@@ -26,7 +27,7 @@ export { BusSubscription } from "./subscription.ts";
 import type { EventCatalog, EventInput, EventType } from "./catalog.ts";
 import { applyEnvelopeOptions, type CloudEvent } from "./envelope.ts";
 import { BusClosedError, EventTypeError, TimeoutError } from "./errors.ts";
-import { EventQueue } from "./_event_queue.ts";
+import { EventQueue } from "./event_queue.ts";
 import { BusSubscription } from "./subscription.ts";
 import { Clock, IdGenerator } from "./_clock.ts";
 
@@ -182,6 +183,17 @@ export abstract class BaseEventBus<C extends EventCatalog = EventCatalog>
         `subscribe("${pattern}"): handler must be a function, got ${typeof handler}`,
       );
     }
+    const group = options?.group;
+    if (
+      group !== undefined &&
+      (typeof group !== "string" || !/^[A-Za-z0-9_-]{1,128}$/.test(group))
+    ) {
+      throw new TypeError(
+        `subscribe("${pattern}"): group must be 1-128 characters of A-Z, a-z, 0-9, "_" or "-", got ${
+          JSON.stringify(group)
+        }`,
+      );
+    }
     const types = this.catalog.typesMatching(pattern);
     if (types.length === 0) {
       throw new EventTypeError(
@@ -202,7 +214,13 @@ export abstract class BaseEventBus<C extends EventCatalog = EventCatalog>
       return sub;
     }
     this.#subscriptions.add(sub);
-    this._attach(sub);
+    try {
+      this._attach(sub);
+    } catch (error) {
+      this.#subscriptions.delete(sub);
+      sub.active = false;
+      throw error;
+    }
     return sub;
   }
 
@@ -227,6 +245,33 @@ export abstract class BaseEventBus<C extends EventCatalog = EventCatalog>
     } catch (error) {
       this.#handlerError(error, sub, event);
     }
+  }
+
+  /**
+   * Delivers `event` and waits for the handler (for acked deliveries).
+   * Resolves with the handler's error, or `undefined` on success.
+   */
+  protected async deliverAndWait(
+    sub: BusSubscription,
+    event: CloudEvent,
+  ): Promise<unknown> {
+    if (sub.once) sub.unsubscribe();
+    this.counters.delivered++;
+    this.#running++;
+    try {
+      await sub.handler(event);
+      return undefined;
+    } catch (error) {
+      this.#handlerError(error, sub, event);
+      return error ?? new Error("handler failed without a reason");
+    } finally {
+      this.#settle();
+    }
+  }
+
+  /** Subscriptions not yet ended. */
+  protected get subscriptionCount(): number {
+    return this.#subscriptions.size;
   }
 
   #handlerError(error: unknown, sub: BusSubscription, event: CloudEvent): void {
@@ -281,7 +326,7 @@ export abstract class BaseEventBus<C extends EventCatalog = EventCatalog>
     const sub = this.#subscribe(
       pattern,
       (event) => queue.push(event),
-      { signal: options?.signal },
+      { signal: options?.signal, group: options?.group, from: options?.from },
       () => queue.end(),
     );
     queue.ready = sub.ready;
@@ -338,6 +383,8 @@ export abstract class BaseEventBus<C extends EventCatalog = EventCatalog>
   stats(): BusStats {
     return { ...this.counters };
   }
+
+  abstract health(): BusHealth;
 
   close(): Promise<void> {
     this.#closing ??= this.#close();

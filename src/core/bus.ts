@@ -32,6 +32,17 @@ export type EventHandler<E = CloudEvent> = (
 /** Options of {@linkcode EventBus.publish}: envelope attributes to set. */
 export type PublishOptions = EnvelopeOptions;
 
+/**
+ * Where a subscription starts: `"new"` (events published after it is
+ * ready), `"all"` (the whole history), a time or a stream sequence. Only
+ * transports that keep history (nats) accept anything but `"new"`.
+ */
+export type StartFrom =
+  | "new"
+  | "all"
+  | { time: Date | string }
+  | { sequence: number };
+
 /** Options of {@linkcode EventBus.subscribe}. */
 export interface SubscribeOptions {
   /** Aborting it ends the subscription. */
@@ -42,13 +53,28 @@ export interface SubscribeOptions {
    * @default {false}
    */
   once?: boolean;
+  /**
+   * Competing consumers: each event goes to one member of the group
+   * instead of to every subscriber. On nats the group is a durable consumer
+   * shared by every instance using the name (acked after the handler
+   * resolves, retried, dead-lettered); on local it is shared by the
+   * subscriptions of this bus, in turn.
+   */
+  group?: string;
+  /**
+   * Replay history, then continue live (nats only).
+   *
+   * @default {"new"}
+   */
+  from?: StartFrom;
 }
 
 /** What an `events()` iterator does when its buffer is full. */
 export type OverflowPolicy = "drop-oldest" | "error";
 
 /** Options of {@linkcode EventBus.events}. */
-export interface EventsOptions {
+export interface EventsOptions
+  extends Pick<SubscribeOptions, "group" | "from"> {
   /** Aborting it ends the iterator. */
   signal?: AbortSignal;
   /**
@@ -100,6 +126,22 @@ export interface EventStream<E = CloudEvent> extends AsyncIterableIterator<E> {
   readonly ready: Promise<void>;
   /** Ends the stream (same as `return()`), for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** A health report for probes and admin panels. Never contains secrets. */
+export interface BusHealth {
+  /** The transport's name. */
+  transport: string;
+  /** Whether the bus can publish and deliver now. */
+  ok: boolean;
+  /** `ready`, `connected`, `reconnecting`, `disconnected` or `closed`. */
+  status: string;
+  /** Active subscriptions. */
+  subscriptions: number;
+  /** The counters. */
+  stats: BusStats;
+  /** Transport details (server, stream, last error, publishes in flight). */
+  details?: Record<string, string | number | boolean>;
 }
 
 /** Counters of one bus since it was created. */
@@ -195,6 +237,9 @@ export interface EventBus<C extends EventCatalog = EventCatalog>
 
   /** A snapshot of the counters. */
   stats(): BusStats;
+
+  /** The bus's health: status, subscriptions, counters. */
+  health(): BusHealth;
 
   /**
    * Ends every subscription, waits for running async handlers and releases

@@ -34,6 +34,7 @@ export {
 } from "./subject.ts";
 export type { MatchingTypes, PatternTokens, TokensMatch } from "./subject.ts";
 export type {
+  BusHealth,
   BusStats,
   ErrorContext,
   ErrorHandler,
@@ -46,6 +47,7 @@ export type {
   OnceOptions,
   OverflowPolicy,
   PublishOptions,
+  StartFrom,
   SubscribeOptions,
   Subscription,
 } from "./bus.ts";
@@ -59,3 +61,5 @@ export {
 } from "./errors.ts";
 export type { ValidationIssue } from "./errors.ts";
 export type { BusOptions } from "./base_bus.ts";
+export { Secret } from "./secret.ts";
+export { redactUrl } from "./redact.ts";

@@ -4,7 +4,12 @@
  * @module
  */
 
-import type { EventHandler, SubscribeOptions, Subscription } from "./bus.ts";
+import type {
+  EventHandler,
+  StartFrom,
+  SubscribeOptions,
+  Subscription,
+} from "./bus.ts";
 import type { CloudEvent } from "./envelope.ts";
 
 /** What a subscription needs from its bus. */
@@ -24,6 +29,10 @@ export class BusSubscription implements Subscription {
   readonly types: readonly string[];
   readonly handler: EventHandler<CloudEvent>;
   readonly once: boolean;
+  /** Competing-consumer group, if any. */
+  readonly group: string | undefined;
+  /** Where delivery starts. */
+  readonly from: StartFrom;
   /** Transports with asynchronous setup replace it in `_attach`. */
   ready: Promise<void> = READY;
   #bus: SubscriptionOwner;
@@ -43,6 +52,8 @@ export class BusSubscription implements Subscription {
     this.types = types;
     this.handler = handler;
     this.once = options?.once === true;
+    this.group = options?.group;
+    this.from = options?.from ?? "new";
     this.#onEnd = onEnd;
     const signal = options?.signal;
     if (signal !== undefined) {

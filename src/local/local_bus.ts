@@ -11,7 +11,7 @@ import {
   type BusSubscription,
 } from "../core/base_bus.ts";
 import type { EventCatalog } from "../core/catalog.ts";
-import type { EventBus } from "../core/bus.ts";
+import type { BusHealth, EventBus } from "../core/bus.ts";
 import type { CloudEvent } from "../core/envelope.ts";
 
 /** Options of {@linkcode createLocalEventBus}. */
@@ -22,9 +22,17 @@ class BusEvent extends Event {
   cloudEvent: CloudEvent | undefined = undefined;
 }
 
+/** Members of one group for one type; each event goes to the next one. */
+interface GroupRoute {
+  name: string;
+  members: BusSubscription[];
+  next: number;
+}
+
 /** Per event type: its subscribers (copy-on-write) and its one listener. */
 interface Route {
   subs: BusSubscription[];
+  groups: GroupRoute[];
   event: BusEvent;
   listener: (event: Event) => void;
 }
@@ -81,22 +89,53 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
       const sub = subs[i];
       if (sub.active) this.deliver(sub, event);
     }
+    const groups = route.groups;
+    for (let i = 0; i < groups.length; i++) {
+      const group = groups[i];
+      const members = group.members;
+      for (let tries = 0; tries < members.length; tries++) {
+        const sub = members[group.next++ % members.length];
+        if (sub.active) {
+          this.deliver(sub, event);
+          break;
+        }
+      }
+    }
   }
 
   protected _attach(sub: BusSubscription): void {
+    if (sub.from !== "new") {
+      throw new TypeError(
+        `subscribe("${sub.pattern}"): from ${
+          JSON.stringify(sub.from)
+        } needs a transport that keeps history (nats); the local transport keeps none`,
+      );
+    }
     for (const type of sub.types) {
-      const route = this.#routes.get(type);
-      if (route !== undefined) {
+      let route = this.#routes.get(type);
+      if (route === undefined) {
+        const created: Route = {
+          subs: [],
+          groups: [],
+          event: new BusEvent(type),
+          listener: (dom) => this.#deliverAll(created, dom),
+        };
+        route = created;
+        this.#routes.set(type, created);
+        this.#target.addEventListener(type, created.listener);
+      }
+      if (sub.group === undefined) {
         route.subs = [...route.subs, sub];
         continue;
       }
-      const created: Route = {
-        subs: [sub],
-        event: new BusEvent(type),
-        listener: (dom) => this.#deliverAll(created, dom),
-      };
-      this.#routes.set(type, created);
-      this.#target.addEventListener(type, created.listener);
+      const group = route.groups.find((g) => g.name === sub.group);
+      if (group !== undefined) group.members = [...group.members, sub];
+      else {
+        route.groups = [
+          ...route.groups,
+          { name: sub.group, members: [sub], next: 0 },
+        ];
+      }
     }
   }
 
@@ -105,7 +144,10 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
       const route = this.#routes.get(type);
       if (route === undefined) continue;
       route.subs = route.subs.filter((s) => s !== sub);
-      if (route.subs.length === 0) {
+      route.groups = route.groups
+        .map((g) => ({ ...g, members: g.members.filter((s) => s !== sub) }))
+        .filter((g) => g.members.length > 0);
+      if (route.subs.length === 0 && route.groups.length === 0) {
         this.#target.removeEventListener(type, route.listener);
         this.#routes.delete(type);
       }
@@ -118,6 +160,16 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
 
   protected _shutdown(): Promise<void> {
     return Promise.resolve();
+  }
+
+  health(): BusHealth {
+    return {
+      transport: "local",
+      ok: !this.closed,
+      status: this.closed ? "closed" : "ready",
+      subscriptions: this.subscriptionCount,
+      stats: this.stats(),
+    };
   }
 }
 

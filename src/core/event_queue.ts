@@ -1,5 +1,5 @@
-// The bounded buffer behind `events()`: a ring of pending events and at most
-// one waiting reader.
+// The bounded buffer behind `events()` (and the nats status stream): a ring
+// of pending events and at most one waiting reader.
 import type { EventStream, OverflowPolicy } from "./bus.ts";
 import { OverflowError } from "./errors.ts";
 
