@@ -1,0 +1,103 @@
+/**
+ * Opening the NATS WebSocket connection from validated settings.
+ *
+ * @module
+ */
+
+import {
+  credsAuthenticator,
+  type NatsConnection,
+  nkeyAuthenticator,
+  wsconnect,
+  type WsConnectionOptions,
+} from "@nats-io/nats-core";
+import type { NatsConfig } from "./options.ts";
+import { redactUrl } from "../core/redact.ts";
+import { NatsConnectionError } from "./errors.ts";
+
+/**
+ * Opens a WebSocket to `url` (the shape of `wsconnect`'s `wsFactory`; the
+ * second argument is the client's connection options).
+ */
+export type WebSocketFactory = (
+  url: string,
+  options: unknown,
+) => Promise<{ socket: WebSocket; encrypted: boolean }>;
+
+/** Connection options that are code, not configuration. */
+export interface ConnectTuning {
+  /** Creates the WebSocket, for runtimes without a global one. */
+  wsFactory?: WebSocketFactory;
+}
+
+/**
+ * Connects over WebSocket with the configured credentials.
+ *
+ * @throws {NatsConnectionError} naming the servers and the reason, never a
+ * secret.
+ */
+export async function connectNats(
+  config: NatsConfig,
+  tuning: ConnectTuning = {},
+): Promise<NatsConnection> {
+  const servers = config.servers.map(redactUrl).join(", ");
+  if (config.servers.length === 0) {
+    throw new NatsConnectionError(
+      "nats.servers is empty: give ws:// or wss:// URLs, or pass an open connection",
+    );
+  }
+  if (
+    tuning.wsFactory === undefined &&
+    typeof (globalThis as { WebSocket?: unknown }).WebSocket !== "function"
+  ) {
+    throw new NatsConnectionError(
+      "This runtime has no global WebSocket (Node 20 needs --experimental-websocket; " +
+        "use Node 22+), so the NATS WebSocket client would wait forever. " +
+        "Pass `wsFactory`, or pass an open `connection` (e.g. from @nats-io/transport-node).",
+    );
+  }
+  const options: WsConnectionOptions = {
+    servers: config.servers,
+    name: config.name,
+    timeout: config.connectTimeout,
+    maxReconnectAttempts: config.maxReconnectAttempts,
+    reconnectTimeWait: config.reconnectTimeWait,
+    reconnectJitter: config.reconnectJitter,
+    reconnectJitterTLS: config.reconnectJitter,
+    wsFactory: tuning.wsFactory as WsConnectionOptions["wsFactory"],
+  };
+  if (config.token) options.token = config.token.reveal();
+  if (config.user) {
+    options.user = config.user;
+    options.pass = config.pass?.reveal();
+  }
+  if (config.nkeySeed) {
+    options.authenticator = nkeyAuthenticator(
+      new TextEncoder().encode(config.nkeySeed.reveal()),
+    );
+  }
+  if (config.creds) {
+    options.authenticator = credsAuthenticator(
+      new TextEncoder().encode(config.creds.reveal()),
+    );
+  }
+  try {
+    return await wsconnect(options);
+  } catch (error) {
+    const reason = describeConnectError(error);
+    throw new NatsConnectionError(
+      `Cannot connect to NATS at ${servers}: ${reason}`,
+      { cause: error },
+    );
+  }
+}
+
+function describeConnectError(error: unknown): string {
+  const e = error as { name?: string; message?: string; code?: string };
+  const text = `${e?.name ?? ""} ${e?.message ?? String(error)}`;
+  if (/authorization|authentication/i.test(text)) {
+    return "the server refused the credentials (authorization violation)";
+  }
+  if (/timeout/i.test(text)) return "timed out";
+  return e?.message ?? String(error);
+}

@@ -1,0 +1,229 @@
+/**
+ * The three ways the nats transport receives events: an ordered consumer
+ * (fan-out of persistent types), a core subscription (ephemeral types) and
+ * a durable consumer shared by a group (competing consumers, acked).
+ *
+ * @module
+ */
+
+import { nanos, type NatsConnection } from "@nats-io/nats-core";
+import {
+  AckPolicy,
+  type ConsumerConfig,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from "@nats-io/jetstream";
+import { GroupConfigError } from "./errors.ts";
+
+/** Where a subscription starts reading history. */
+export type StartFrom = "new" | "all" | { time: Date | string } | {
+  sequence: number;
+};
+
+/** A running consumer. */
+export interface ConsumerHandle {
+  /** Resolves once the server delivers to it. */
+  readonly ready: Promise<void>;
+  /** Stops it; resolves after the message in hand was handled (and acked). */
+  stop(): Promise<void>;
+}
+
+/** A received message, whatever the consumer kind. */
+export interface Received {
+  subject: string;
+  data: Uint8Array;
+  headers?: JsMsg["headers"];
+  /** Stream sequence, for persistent events. */
+  seq?: number;
+}
+
+function startOptions(from: StartFrom): Partial<ConsumerConfig> {
+  if (from === "new") return { deliver_policy: DeliverPolicy.New };
+  if (from === "all") return { deliver_policy: DeliverPolicy.All };
+  if ("sequence" in from) {
+    return {
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: from.sequence,
+    };
+  }
+  const time = from.time instanceof Date
+    ? from.time.toISOString()
+    : new Date(from.time).toISOString();
+  return { deliver_policy: DeliverPolicy.StartTime, opt_start_time: time };
+}
+
+/** Runs `loop` over consumed messages; `stop` closes them and awaits it. */
+function run(
+  messagesReady: Promise<ConsumerMessages>,
+  loop: (messages: ConsumerMessages) => Promise<void>,
+  onError: (error: unknown) => void,
+): ConsumerHandle {
+  let messages: ConsumerMessages | undefined;
+  let stopped = false;
+  const ready = messagesReady.then((m) => {
+    messages = m;
+    if (stopped) m.stop();
+  });
+  const done = ready.then(() => loop(messages!)).catch((error) => {
+    if (!stopped) onError(error);
+  });
+  return {
+    ready,
+    async stop() {
+      stopped = true;
+      messages?.stop();
+      await ready.catch(() => {});
+      await done;
+    },
+  };
+}
+
+/**
+ * Fan-out: an ordered consumer on `filter` (every instance gets every
+ * event), delivered one by one to `onMessage` without acks.
+ */
+export function startOrdered(
+  js: JetStreamClient,
+  stream: string,
+  filter: string,
+  from: StartFrom,
+  onMessage: (msg: Received) => void,
+  onError: (error: unknown) => void,
+): ConsumerHandle {
+  const messages = js.consumers.get(stream, {
+    filter_subjects: filter,
+    ...startOptions(from),
+  }).then((consumer) => consumer.consume({ max_messages: 512 }));
+  return run(messages, async (iter) => {
+    for await (const m of iter) {
+      onMessage({
+        subject: m.subject,
+        data: m.data,
+        headers: m.headers,
+        seq: m.seq,
+      });
+    }
+  }, onError);
+}
+
+/**
+ * Ephemeral types: a core NATS subscription, at-most-once. With `queue`,
+ * members of the queue group share the messages.
+ */
+export function startCore(
+  nc: NatsConnection,
+  subject: string,
+  onMessage: (msg: Received) => void,
+  queue?: string,
+): ConsumerHandle {
+  const sub = nc.subscribe(subject, {
+    queue,
+    callback: (error, msg) => {
+      if (error === null) {
+        onMessage({
+          subject: msg.subject,
+          data: msg.data,
+          headers: msg.headers,
+        });
+      }
+    },
+  });
+  return {
+    ready: nc.flush(),
+    async stop() {
+      if (!sub.isClosed()) sub.unsubscribe();
+      await sub.closed.catch(() => {});
+    },
+  };
+}
+
+/** What a group consumer does with a message it handles. */
+export type GroupOutcome = "ack" | { nak: number } | "term";
+
+/** Options of {@linkcode startGroup}. */
+export interface GroupOptions {
+  stream: string;
+  group: string;
+  filter: string;
+  from: StartFrom;
+  ackWait: number;
+  /** Server-side delivery limit; the bus dead-letters one attempt earlier. */
+  maxDeliver: number;
+}
+
+/**
+ * A durable consumer named after the group, created if missing; every
+ * instance using the same name shares it. `handle` decides each message's
+ * fate; while it runs, the server is told the message is being worked on.
+ */
+export function startGroup(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  options: GroupOptions,
+  handle: (msg: Received, attempt: number) => Promise<GroupOutcome>,
+  onError: (error: unknown) => void,
+): ConsumerHandle {
+  const messages = ensureDurable(jsm, options)
+    .then(() => js.consumers.get(options.stream, options.group))
+    .then((consumer) => consumer.consume({ max_messages: 16 }));
+  return run(messages, async (iter) => {
+    for await (const m of iter) {
+      const heartbeat = setInterval(() => m.working(), options.ackWait / 2);
+      let outcome: GroupOutcome;
+      try {
+        outcome = await handle(
+          { subject: m.subject, data: m.data, headers: m.headers, seq: m.seq },
+          m.info.deliveryCount,
+        );
+      } finally {
+        clearInterval(heartbeat);
+      }
+      if (outcome === "ack") await m.ackAck().catch(onError);
+      else if (outcome === "term") m.term();
+      else m.nak(outcome.nak);
+    }
+  }, onError);
+}
+
+async function ensureDurable(
+  jsm: JetStreamManager,
+  options: GroupOptions,
+): Promise<void> {
+  const wanted: Partial<ConsumerConfig> = {
+    durable_name: options.group,
+    ack_policy: AckPolicy.Explicit,
+    filter_subject: options.filter,
+    ack_wait: nanos(options.ackWait),
+    max_deliver: options.maxDeliver,
+    ...startOptions(options.from),
+  };
+  let existing: ConsumerConfig | undefined;
+  try {
+    existing = (await jsm.consumers.info(options.stream, options.group)).config;
+  } catch (error) {
+    if (!/consumer not found/i.test((error as Error)?.message ?? "")) {
+      throw error;
+    }
+  }
+  if (existing === undefined) {
+    try {
+      await jsm.consumers.add(options.stream, wanted);
+      return;
+    } catch (error) {
+      // Another member may have created it at the same time.
+      existing = (await jsm.consumers.info(options.stream, options.group)
+        .catch(() => {
+          throw error;
+        })).config;
+    }
+  }
+  if (existing.filter_subject !== options.filter) {
+    throw new GroupConfigError(
+      options.group,
+      `its durable consumer reads "${existing.filter_subject}" but this subscription asks for "${options.filter}"; use another group name`,
+    );
+  }
+}

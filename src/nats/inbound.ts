@@ -1,0 +1,127 @@
+/**
+ * Turning a received NATS message into a validated event, or a reason it
+ * must not reach a handler; and dead-lettering what a group gives up on.
+ *
+ * @module
+ */
+
+import type { JetStreamClient } from "@nats-io/jetstream";
+import { headers as natsHeaders } from "@nats-io/nats-core";
+import type { EventCatalog } from "../core/catalog.ts";
+import type { CloudEvent } from "../core/envelope.ts";
+import { decodeMessage } from "./codec.ts";
+import type { Received } from "./consumers.ts";
+
+/** A decoded, validated event, or why the message was refused. */
+export type Inbound =
+  | { ok: true; event: CloudEvent }
+  | { ok: false; reason: string; type?: string };
+
+/** Subject layout of one bus. */
+export interface Subjects {
+  /** `<prefix>` of persistent events. */
+  prefix: string;
+  /** `<prefix>` of ephemeral events. */
+  ephemeral: string;
+}
+
+/** The reserved first token of dead-letter subjects. */
+export const DLQ_TOKEN = "dlq";
+
+/** The event type a subject carries, or undefined outside our prefixes. */
+export function typeOfSubject(
+  subjects: Subjects,
+  subject: string,
+): string | undefined {
+  for (const prefix of [subjects.prefix, subjects.ephemeral]) {
+    if (subject.startsWith(prefix) && subject[prefix.length] === ".") {
+      return subject.slice(prefix.length + 1);
+    }
+  }
+  return undefined;
+}
+
+/** Whether a subject is a dead-letter subject of this bus. */
+export function isDeadLetter(subjects: Subjects, subject: string): boolean {
+  return subject.startsWith(`${subjects.prefix}.${DLQ_TOKEN}.`);
+}
+
+/**
+ * Decodes and validates `msg`: the envelope must be well-formed, its type
+ * must match the subject and be in the catalog, and `data` must pass the
+ * type's schema (the event carries zod's output).
+ */
+export function decodeInbound(
+  catalog: EventCatalog,
+  subjects: Subjects,
+  msg: Received,
+  maxBytes: number,
+): Inbound {
+  const subjectType = typeOfSubject(subjects, msg.subject);
+  const decoded = decodeMessage(msg, { maxBytes });
+  if (!decoded.ok) {
+    return { ok: false, reason: decoded.reason, type: subjectType };
+  }
+  const event = decoded.event;
+  if (event.type !== subjectType) {
+    return {
+      ok: false,
+      reason: `type "${event.type}" does not match subject "${msg.subject}"`,
+      type: subjectType,
+    };
+  }
+  if (!catalog.has(event.type)) {
+    return {
+      ok: false,
+      reason: `unknown event type "${event.type}"`,
+      type: subjectType,
+    };
+  }
+  try {
+    const data = catalog.parse(event.type, event.data);
+    return { ok: true, event: { ...event, data } };
+  } catch (error) {
+    return { ok: false, reason: (error as Error).message, type: subjectType };
+  }
+}
+
+function headerSafe(text: string): string {
+  // NATS header values cannot hold CR or LF; keep them short.
+  return text.replace(/[\r\n]+/g, " ").slice(0, 1024);
+}
+
+/** What to record with a dead letter. */
+export interface DeadLetter {
+  group: string;
+  reason: string;
+  attempts: number;
+  /** Stream sequence of the original, part of the de-duplication id. */
+  seq?: number;
+}
+
+/**
+ * Publishes the original message to `<prefix>.dlq.<type>` with the reason
+ * in headers (`mcb-dlq-reason`, `-subject`, `-group`, `-attempts`). The
+ * message id makes a repeated dead-lettering of the same delivery a no-op.
+ */
+export async function deadLetter(
+  js: JetStreamClient,
+  subjects: Subjects,
+  msg: Received,
+  letter: DeadLetter,
+): Promise<void> {
+  const type = typeOfSubject(subjects, msg.subject) ?? "unknown";
+  const h = natsHeaders();
+  for (const [key, values] of msg.headers ?? []) {
+    if (key.toLowerCase() === "nats-msg-id") continue;
+    for (const value of values) h.append(key, value);
+  }
+  h.set("mcb-dlq-reason", headerSafe(letter.reason));
+  h.set("mcb-dlq-subject", headerSafe(msg.subject));
+  h.set("mcb-dlq-group", letter.group);
+  h.set("mcb-dlq-attempts", String(letter.attempts));
+  await js.publish(`${subjects.prefix}.${DLQ_TOKEN}.${type}`, msg.data, {
+    headers: h,
+    msgID: `dlq:${letter.group}:${letter.seq ?? msg.subject}`,
+  });
+}

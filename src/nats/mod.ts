@@ -1,0 +1,21 @@
+/**
+ * The nats transport: many instances over NATS WebSocket (`wsconnect` from
+ * `@nats-io/nats-core`), with JetStream for persistence, acknowledgement,
+ * replay and de-duplication. Usually reached through `createEventBus` with
+ * `{ transport: "nats" }`, which loads this module on demand.
+ *
+ * @module
+ */
+export { openNatsEventBus } from "./nats_bus.ts";
+export type { NatsBusOptions } from "./nats_bus.ts";
+export type { ConnectTuning, WebSocketFactory } from "./connect.ts";
+export type { NatsConnectionLike, NatsEventBus } from "./types.ts";
+export type { ConnectionStatus } from "./status.ts";
+export type { NatsConfig } from "./options.ts";
+export {
+  GroupConfigError,
+  NatsConnectionError,
+  PublishRejectedError,
+  PublishTimeoutError,
+  StreamConfigError,
+} from "./errors.ts";

@@ -1,0 +1,364 @@
+/**
+ * The nats transport: the `EventBus` contract over NATS WebSocket, with
+ * JetStream for persistence, acknowledgement, replay and de-duplication.
+ *
+ * @module
+ */
+
+import type { NatsConnection } from "@nats-io/nats-core";
+import {
+  jetstream,
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstreamManager,
+} from "@nats-io/jetstream";
+import { BaseEventBus, type BusOptions } from "../core/base_bus.ts";
+import type { BusSubscription } from "../core/subscription.ts";
+import type { BusHealth } from "../core/bus.ts";
+import type { EventCatalog } from "../core/catalog.ts";
+import type { CloudEvent } from "../core/envelope.ts";
+import { EventTypeError } from "../core/errors.ts";
+import { encodeBinary } from "./codec.ts";
+import { connectNats, type ConnectTuning } from "./connect.ts";
+import {
+  type ConsumerHandle,
+  type GroupOutcome,
+  type Received,
+  startCore,
+  startGroup,
+  startOrdered,
+} from "./consumers.ts";
+import { PublishRejectedError } from "./errors.ts";
+import {
+  deadLetter,
+  decodeInbound,
+  DLQ_TOKEN,
+  isDeadLetter,
+  type Subjects,
+} from "./inbound.ts";
+import type { NatsConfig } from "./options.ts";
+import { DurablePublisher } from "./publisher.ts";
+import { ensureStream } from "./stream.ts";
+import { type ConnectionStatus, StatusTracker } from "./status.ts";
+import type { NatsConnectionLike, NatsEventBus } from "./types.ts";
+
+/** Everything `openNatsEventBus` needs besides the catalog. */
+export interface NatsBusOptions extends BusOptions, ConnectTuning {
+  /** Validated settings (see `parseConfig`). */
+  config: NatsConfig;
+  /** An open `NatsConnection` to use instead of connecting; `close()` leaves it open. */
+  connection?: NatsConnectionLike;
+  /** Called on every connection status change. */
+  onStatus?: (status: ConnectionStatus) => void;
+}
+
+/** Delay before a failed group delivery is retried: 250 ms, doubling, at most 10 s. */
+function retryDelay(attempt: number): number {
+  return Math.min(250 * 2 ** (attempt - 1), 10_000);
+}
+
+class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
+  implements NatsEventBus<C> {
+  readonly transport = "nats";
+  readonly connection: NatsConnection;
+  #config: NatsConfig;
+  #owned: boolean;
+  #js: JetStreamClient;
+  #jsm: JetStreamManager;
+  #subjects: Subjects;
+  #publisher: DurablePublisher;
+  #status: StatusTracker;
+  #consumers = new Map<BusSubscription, ConsumerHandle[]>();
+  #stopping = new Set<Promise<void>>();
+  #pendingReady = new Set<Promise<void>>();
+
+  constructor(
+    catalog: C,
+    nc: NatsConnection,
+    owned: boolean,
+    jsm: JetStreamManager,
+    options: NatsBusOptions,
+  ) {
+    super(catalog, options);
+    this.connection = nc;
+    this.#owned = owned;
+    this.#config = options.config;
+    this.#js = jetstream(nc);
+    this.#jsm = jsm;
+    this.#subjects = {
+      prefix: options.config.subjectPrefix,
+      ephemeral: options.config.ephemeralPrefix,
+    };
+    this.#publisher = new DurablePublisher(
+      this.#js,
+      options.config.publishTimeout,
+    );
+    this.#status = new StatusTracker(
+      nc,
+      options.onStatus,
+      (error) => this.report(error, { kind: "transport" }),
+    );
+  }
+
+  status(): AsyncIterableIterator<ConnectionStatus> {
+    return this.#status.stream();
+  }
+
+  protected _send(event: CloudEvent): Promise<void> | void {
+    if (this.#pendingReady.size > 0) {
+      // A subscription made before this publish must receive it.
+      return Promise.allSettled([...this.#pendingReady]).then(() =>
+        this.#sendNow(event)
+      );
+    }
+    return this.#sendNow(event);
+  }
+
+  #sendNow(event: CloudEvent): Promise<void> | void {
+    const { payload, headers } = encodeBinary(event);
+    const max = this.connection.info?.max_payload;
+    if (max !== undefined && payload.length > max) {
+      throw new PublishRejectedError(
+        event.type,
+        `the event's data is ${payload.length} bytes, above the server's max_payload of ${max}`,
+      );
+    }
+    if (this.catalog.isEphemeral(event.type)) {
+      this.connection.publish(
+        `${this.#subjects.ephemeral}.${event.type}`,
+        payload,
+        {
+          headers,
+        },
+      );
+      return;
+    }
+    return this.#publisher.publish(
+      event.type,
+      `${this.#subjects.prefix}.${event.type}`,
+      payload,
+      headers,
+      event.id,
+    );
+  }
+
+  protected _attach(sub: BusSubscription): void {
+    const persistent = sub.types.some((t) => !this.catalog.isEphemeral(t));
+    const ephemeral = sub.types.some((t) => this.catalog.isEphemeral(t));
+    const onError = (error: unknown) => {
+      this.report(error, { kind: "transport", pattern: sub.pattern });
+      sub.unsubscribe();
+    };
+    const handles: ConsumerHandle[] = [];
+    if (persistent) {
+      const filter = `${this.#subjects.prefix}.${sub.pattern}`;
+      handles.push(
+        sub.group === undefined
+          ? startOrdered(
+            this.#js,
+            this.#config.stream,
+            filter,
+            sub.from,
+            (m) => this.#onFanout(sub, m),
+            onError,
+          )
+          : startGroup(
+            this.#js,
+            this.#jsm,
+            {
+              stream: this.#config.stream,
+              group: sub.group,
+              filter,
+              from: sub.from,
+              ackWait: this.#config.ackWait,
+              maxDeliver: this.#config.maxDeliver + 1,
+            },
+            (m, attempt) => this.#onGroup(sub, m, attempt),
+            onError,
+          ),
+      );
+    }
+    if (ephemeral) {
+      const subject = `${this.#subjects.ephemeral}.${sub.pattern}`;
+      handles.push(
+        startCore(
+          this.connection,
+          subject,
+          (m) => this.#onFanout(sub, m),
+          sub.group,
+        ),
+      );
+    }
+    this.#consumers.set(sub, handles);
+    const ready = Promise.all(handles.map((h) => h.ready)).then(() => {});
+    sub.ready = ready;
+    this.#pendingReady.add(ready);
+    const done = () => this.#pendingReady.delete(ready);
+    ready.then(done, (error) => {
+      done();
+      onError(error);
+    });
+  }
+
+  protected _detach(sub: BusSubscription): void {
+    const handles = this.#consumers.get(sub) ?? [];
+    this.#consumers.delete(sub);
+    for (const handle of handles) {
+      const stopping = handle.stop();
+      this.#stopping.add(stopping);
+      stopping.finally(() => this.#stopping.delete(stopping));
+    }
+  }
+
+  #onFanout(sub: BusSubscription, msg: Received): void {
+    if (!sub.active || isDeadLetter(this.#subjects, msg.subject)) return;
+    const inbound = decodeInbound(
+      this.catalog,
+      this.#subjects,
+      msg,
+      this.#config.maxEventBytes,
+    );
+    if (!inbound.ok) {
+      this.#invalid(sub, msg, inbound.reason);
+      return;
+    }
+    this.deliver(sub, inbound.event);
+  }
+
+  async #onGroup(
+    sub: BusSubscription,
+    msg: Received,
+    attempt: number,
+  ): Promise<GroupOutcome> {
+    if (isDeadLetter(this.#subjects, msg.subject)) return "ack";
+    const group = sub.group!;
+    const inbound = decodeInbound(
+      this.catalog,
+      this.#subjects,
+      msg,
+      this.#config.maxEventBytes,
+    );
+    if (!inbound.ok) {
+      this.#invalid(sub, msg, inbound.reason);
+      await this.#deadLetter(msg, group, inbound.reason, attempt);
+      return "term";
+    }
+    if (!sub.active) return { nak: 0 };
+    if (attempt > this.#config.maxDeliver) {
+      await this.#deadLetter(
+        msg,
+        group,
+        "delivery attempts exhausted",
+        attempt,
+      );
+      return "term";
+    }
+    const error = await this.deliverAndWait(sub, inbound.event);
+    if (error === undefined) return "ack";
+    if (attempt >= this.#config.maxDeliver) {
+      await this.#deadLetter(
+        msg,
+        group,
+        String((error as Error)?.message ?? error),
+        attempt,
+      );
+      return "term";
+    }
+    return { nak: retryDelay(attempt) };
+  }
+
+  async #deadLetter(
+    msg: Received,
+    group: string,
+    reason: string,
+    attempts: number,
+  ) {
+    await deadLetter(this.#js, this.#subjects, msg, {
+      group,
+      reason,
+      attempts,
+      seq: msg.seq,
+    });
+  }
+
+  #invalid(sub: BusSubscription, msg: Received, reason: string): void {
+    this.counters.invalid++;
+    this.report(new Error(`Invalid message on "${msg.subject}": ${reason}`), {
+      kind: "invalid",
+      pattern: sub.pattern,
+      subject: msg.subject,
+    });
+  }
+
+  protected _hasSubscribers(type: string): boolean {
+    for (const sub of this.#consumers.keys()) {
+      if (sub.active && sub.types.includes(type)) return true;
+    }
+    return false;
+  }
+
+  protected async _shutdown(): Promise<void> {
+    await Promise.allSettled([...this.#stopping]);
+    await this.#publisher.settled();
+    if (this.connection.isClosed()) return;
+    await this.connection.flush().catch(() => {});
+    if (this.#owned) await this.connection.close();
+    this.#status.end();
+  }
+
+  health(): BusHealth {
+    const status = this.closed ? "closed" : this.#status.current;
+    return {
+      transport: "nats",
+      ok: status === "connected",
+      status,
+      subscriptions: this.subscriptionCount,
+      stats: this.stats(),
+      details: {
+        server: this.connection.getServer(),
+        stream: this.#config.stream,
+        subjectPrefix: this.#subjects.prefix,
+        publishesInFlight: this.#publisher.inflight,
+        ...(this.#status.lastError
+          ? { lastError: this.#status.lastError }
+          : {}),
+      },
+    };
+  }
+}
+
+/**
+ * Connects (or borrows `options.connection`), provisions the stream and
+ * returns a ready bus.
+ *
+ * @throws {NatsConnectionError} when it cannot connect.
+ * @throws {StreamConfigError} when the stream exists with other settings.
+ */
+export async function openNatsEventBus<C extends EventCatalog>(
+  catalog: C,
+  options: NatsBusOptions,
+): Promise<NatsEventBus<C>> {
+  for (const type of catalog.types) {
+    if (type === DLQ_TOKEN || type.startsWith(`${DLQ_TOKEN}.`)) {
+      throw new EventTypeError(
+        type,
+        `the first token "${DLQ_TOKEN}" is reserved for dead letters by the nats transport`,
+      );
+    }
+  }
+  const config = {
+    ...options.config,
+    name: options.config.name ?? options.source,
+  };
+  const owned = options.connection === undefined;
+  const nc = (options.connection as NatsConnection | undefined) ??
+    await connectNats(config, options);
+  try {
+    const jsm = await jetstreamManager(nc);
+    if (config.provision) await ensureStream(jsm, config);
+    return new NatsBus(catalog, nc, owned, jsm, { ...options, config });
+  } catch (error) {
+    if (owned) await nc.close().catch(() => {});
+    throw error;
+  }
+}

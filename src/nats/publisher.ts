@@ -1,0 +1,126 @@
+/**
+ * Durable publishing: a JetStream publish that resolves only on the
+ * server's acknowledgement and retries with the same message id until a
+ * deadline, so retries never store an event twice.
+ *
+ * @module
+ */
+
+import type { JetStreamClient } from "@nats-io/jetstream";
+import type { MsgHdrs } from "@nats-io/nats-core";
+import { PublishRejectedError, PublishTimeoutError } from "./errors.ts";
+
+/** Longest wait for one attempt's acknowledgement, ms. */
+const ATTEMPT_TIMEOUT = 2000;
+
+/** Whether another attempt may succeed where `error` failed. */
+export function isRetryable(error: unknown): boolean {
+  const e = error as {
+    name?: string;
+    message?: string;
+    code?: number | string;
+  };
+  const text = `${e?.name ?? ""} ${e?.message ?? ""}`;
+  if (
+    /permission|max.?payload|maximum payload|closed connection|connection closed|invalid/i
+      .test(text)
+  ) {
+    return false;
+  }
+  return /timeout|no responders|503|not enabled|unavailable|disconnect|reconnect|leader|jetstream/i
+    .test(text);
+}
+
+function reasonOf(error: unknown): string {
+  const text = (error as Error)?.message ?? String(error);
+  if (/permission/i.test(text)) {
+    return `the server denied it: ${text} (does this user have publish permission?)`;
+  }
+  return text;
+}
+
+/** Publishes to JetStream with retries; counts what is in flight. */
+export class DurablePublisher {
+  #js: JetStreamClient;
+  #timeout: number;
+  #inflight = new Set<Promise<unknown>>();
+
+  /**
+   * @param js The JetStream client.
+   * @param timeout Deadline of one `publish`, ms.
+   */
+  constructor(js: JetStreamClient, timeout: number) {
+    this.#js = js;
+    this.#timeout = timeout;
+  }
+
+  /** Publishes still waiting for an acknowledgement. */
+  get inflight(): number {
+    return this.#inflight.size;
+  }
+
+  /**
+   * Resolves once JetStream stored the message (or found it a duplicate).
+   *
+   * @throws {PublishTimeoutError} after the deadline.
+   * @throws {PublishRejectedError} for a non-retryable refusal.
+   */
+  publish(
+    type: string,
+    subject: string,
+    payload: Uint8Array,
+    headers: MsgHdrs,
+    id: string,
+  ): Promise<void> {
+    const p = this.#publish(type, subject, payload, headers, id);
+    this.#inflight.add(p);
+    const done = () => this.#inflight.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  async #publish(
+    type: string,
+    subject: string,
+    payload: Uint8Array,
+    headers: MsgHdrs,
+    id: string,
+  ): Promise<void> {
+    const deadline = Date.now() + this.#timeout;
+    let attempts = 0;
+    let last: unknown;
+    while (true) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw new PublishTimeoutError(type, id, attempts, this.#timeout, {
+          cause: last,
+        });
+      }
+      attempts++;
+      try {
+        await this.#js.publish(subject, payload, {
+          msgID: id,
+          headers,
+          timeout: Math.min(remaining, ATTEMPT_TIMEOUT),
+        });
+        return;
+      } catch (error) {
+        if (!isRetryable(error)) {
+          throw new PublishRejectedError(type, reasonOf(error), {
+            cause: error,
+          });
+        }
+        last = error;
+        const pause = Math.min(50 * 2 ** attempts, 1000, deadline - Date.now());
+        if (pause > 0) await new Promise((r) => setTimeout(r, pause));
+      }
+    }
+  }
+
+  /** Resolves when every publish in flight has settled. */
+  async settled(): Promise<void> {
+    while (this.#inflight.size > 0) {
+      await Promise.allSettled([...this.#inflight]);
+    }
+  }
+}
