@@ -132,3 +132,46 @@ Deno.test("createLocalEventBus() with validate: false skips the schema but not t
   );
   await bus.close();
 });
+
+Deno.test("subscribe() with a group takes turns between members on the local bus", async () => {
+  const bus = createLocalEventBus(catalog);
+  const got = [0, 0, 0];
+  for (const i of [0, 1, 2]) {
+    bus.subscribe("index.progress", () => {
+      got[i]++;
+    }, { group: "g" });
+  }
+  for (let n = 0; n < 30; n++) await bus.publish("index.progress", { n });
+  assert.deepEqual(got, [10, 10, 10]);
+  await bus.close();
+});
+
+Deno.test('subscribe() on the local bus rejects from other than "new" and a malformed group', async () => {
+  const bus = createLocalEventBus(catalog);
+  assert.throws(() => bus.subscribe(">", () => {}, { from: "all" }), {
+    name: "TypeError",
+    message: /keeps none/,
+  });
+  assert.throws(() => bus.subscribe(">", () => {}, { group: "a b" }), {
+    name: "TypeError",
+    message: /group must be/,
+  });
+  assert.equal(bus.hasSubscribers("index.progress"), false);
+  await bus.close();
+});
+
+Deno.test("health() of the local bus reports status, subscriptions and counters", async () => {
+  const bus = createLocalEventBus(catalog);
+  const sub = bus.subscribe(">", () => {});
+  await bus.publish("index.progress", { n: 1 });
+  const health = bus.health();
+  assert.equal(health.transport, "local");
+  assert.equal(health.ok, true);
+  assert.equal(health.status, "ready");
+  assert.equal(health.subscriptions, 1);
+  assert.equal(health.stats.published, 1);
+  sub.unsubscribe();
+  await bus.close();
+  assert.equal(bus.health().ok, false);
+  assert.equal(bus.health().status, "closed");
+});

@@ -448,16 +448,26 @@ Deno.test("decodeMessage() rejects other CloudEvents media types and repeated he
   assert.equal(reason(decodeMessage(msg)), "header ce-id appears 2 times");
 });
 
-Deno.test("decodeMessage() rejects empty or absent headers", () => {
-  const data = te.encode('{"n":1}');
-  assert.equal(
-    reason(decodeMessage({ data, headers: natsHeaders() })),
-    "missing header ce-specversion",
-  );
-  assert.equal(
-    reason(decodeMessage({ data })),
-    "missing header ce-specversion",
-  );
+Deno.test("decodeMessage() reads a header-less message as structured mode", () => {
+  // `nats pub` and the Go SDK's JetStream binding send structured events
+  // without headers.
+  const json = JSON.stringify({
+    specversion: "1.0",
+    id: "x1",
+    source: "/go",
+    type: "a.b",
+    data: { n: 1 },
+  });
+  for (const headers of [undefined, natsHeaders()]) {
+    const result = decodeMessage({ data: te.encode(json), headers });
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.equal(result.mode, "structured");
+    assert.deepEqual(result.event.data, { n: 1 });
+  }
+  // A bare payload that is not an event is still refused, with a reason.
+  const bare = decodeMessage({ data: te.encode('{"n":1}') });
+  assert.equal(bare.ok, false);
+  assert.match(reason(bare), /specversion/);
 });
 
 Deno.test("decodeMessage() rejects a missing payload and never throws", () => {

@@ -266,7 +266,9 @@ function decodeBinary(
 /**
  * Decodes a received message; never throws. Structured mode when
  * `content-type` is `application/cloudevents+json` (any case, parameters
- * allowed); binary mode otherwise. Other `application/cloudevents*` types
+ * allowed), or when there is neither a content-type nor a `ce-specversion`
+ * header (tools such as `nats pub` send structured events bare); binary
+ * mode otherwise. Other `application/cloudevents*` types
  * (batch, non-JSON formats) are rejected. Header names match in any case.
  *
  * @param msg The received message.
@@ -286,7 +288,12 @@ export function decodeMessage(
     }
     const contentType = header(msg.headers, CONTENT_TYPE);
     const media = contentType?.split(";")[0].trim().toLowerCase() ?? "";
-    if (media === CLOUDEVENTS_JSON) {
+    // Tools that publish structured events often send no headers at all
+    // (`nats pub`, the Go SDK's JetStream binding): without a content-type
+    // and without ce-specversion the message can only be structured.
+    const headerless = contentType === undefined &&
+      header(msg.headers, "ce-specversion") === undefined;
+    if (media === CLOUDEVENTS_JSON || headerless) {
       const event = decodeStructured(payload, maxDepth);
       return { ok: true, event, mode: "structured" };
     }

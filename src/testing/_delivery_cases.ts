@@ -197,6 +197,31 @@ export const deliveryCases: Record<string, CaseFn> = {
       );
     },
 
+  "subscribe() with a group hands each event to one member; others still get all":
+    async (t) => {
+      const bus = await t.bus();
+      const members = [0, 0];
+      const seen = new Set<number>();
+      let duplicates = 0;
+      let everyone = 0;
+      for (const i of [0, 1]) {
+        await bus.subscribe("index.progress", (e) => {
+          members[i]++;
+          if (seen.has(e.data.n)) duplicates++;
+          seen.add(e.data.n);
+        }, { group: "workers" }).ready;
+      }
+      await bus.subscribe("index.progress", () => {
+        everyone++;
+      }).ready;
+      for (const n of range(40)) await bus.publish("index.progress", { n });
+      await t.waitFor(() => seen.size === 40 && everyone === 40, "40 each");
+      await t.quiet();
+      assertEquals(members[0] + members[1], 40, "group deliveries in all");
+      assertEquals(duplicates, 0, "duplicates within the group");
+      assertEquals(everyone, 40, "the subscriber outside the group");
+    },
+
   "hasSubscribers() follows subscribe and unsubscribe": async (t) => {
     const bus = await t.bus();
     assertEquals(bus.hasSubscribers("context.updated"), false, "before");
