@@ -481,8 +481,7 @@ Deno.test("decodeMessage() rejects a missing payload and never throws", () => {
     "payload is missing",
   );
   const broken = {
-    has: () => true,
-    values: () => {
+    [Symbol.iterator]: () => {
       throw new Error("boom");
     },
   } as unknown as MsgHdrs;

@@ -121,9 +121,9 @@ export function encodeBinary(event: CloudEvent): WireMessage {
   const headers = natsHeaders();
   for (const name of CE_ATTRIBUTES) {
     const value = event[name];
-    if (value !== undefined) headers.set(`ce-${name}`, percentEncode(value));
+    if (value !== undefined) headers.append(`ce-${name}`, percentEncode(value));
   }
-  headers.set(CONTENT_TYPE, "application/json");
+  headers.append(CONTENT_TYPE, "application/json");
   const json: string | undefined = JSON.stringify(event.data);
   return { payload: encoder.encode(json ?? ""), headers };
 }
@@ -154,16 +154,31 @@ function show(value: unknown): string {
 }
 
 // The only value of header `name` (any case), or undefined.
-function header(headers: MsgHdrs | undefined, name: string) {
-  if (!headers?.has(name, "insensitive")) return undefined;
-  const values = headers.values(name, "insensitive");
+/** Header name (lower case) -> values, built in one pass over the headers. */
+type HeaderIndex = Map<string, string[]>;
+
+function indexHeaders(headers: MsgHdrs | undefined): HeaderIndex {
+  const index: HeaderIndex = new Map();
+  if (headers === undefined) return index;
+  for (const [key, values] of headers) {
+    const name = key.toLowerCase();
+    const known = index.get(name);
+    if (known === undefined) index.set(name, [...values]);
+    else known.push(...values);
+  }
+  return index;
+}
+
+function header(headers: HeaderIndex, name: string) {
+  const values = headers.get(name);
+  if (values === undefined || values.length === 0) return undefined;
   if (values.length > 1) {
     reject(`header ${name} appears ${values.length} times`);
   }
   return values[0];
 }
 
-function attribute(headers: MsgHdrs | undefined, name: string) {
+function attribute(headers: HeaderIndex, name: string) {
   const raw = header(headers, `ce-${name}`);
   if (raw === undefined) return undefined;
   const value = unquote(raw);
@@ -243,7 +258,7 @@ function decodeStructured(payload: Uint8Array, maxDepth: number): CloudEvent {
 
 function decodeBinary(
   payload: Uint8Array,
-  headers: MsgHdrs | undefined,
+  headers: HeaderIndex,
   maxDepth: number,
 ): CloudEvent {
   const attributes: Record<string, unknown> = {};
@@ -286,13 +301,14 @@ export function decodeMessage(
     if (payload.length > maxBytes) {
       reject(`payload of ${payload.length} bytes exceeds ${maxBytes}`);
     }
-    const contentType = header(msg.headers, CONTENT_TYPE);
+    const headers = indexHeaders(msg.headers);
+    const contentType = header(headers, CONTENT_TYPE);
     const media = contentType?.split(";")[0].trim().toLowerCase() ?? "";
     // Tools that publish structured events often send no headers at all
     // (`nats pub`, the Go SDK's JetStream binding): without a content-type
     // and without ce-specversion the message can only be structured.
     const headerless = contentType === undefined &&
-      header(msg.headers, "ce-specversion") === undefined;
+      header(headers, "ce-specversion") === undefined;
     if (media === CLOUDEVENTS_JSON || headerless) {
       const event = decodeStructured(payload, maxDepth);
       return { ok: true, event, mode: "structured" };
@@ -300,7 +316,7 @@ export function decodeMessage(
     if (media.startsWith("application/cloudevents")) {
       reject(`unsupported content-type ${show(contentType)}`);
     }
-    const event = decodeBinary(payload, msg.headers, maxDepth);
+    const event = decodeBinary(payload, headers, maxDepth);
     return { ok: true, event, mode: "binary" };
   } catch (error) {
     if (error instanceof Rejection) return { ok: false, reason: error.message };

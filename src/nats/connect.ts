@@ -65,6 +65,8 @@ export async function connectNats(
     reconnectJitter: config.reconnectJitter,
     reconnectJitterTLS: config.reconnectJitter,
     wsFactory: tuning.wsFactory as WsConnectionOptions["wsFactory"],
+    // A stack trace per JetStream request cost ~20% of publish CPU.
+    noAsyncTraces: true,
   };
   if (config.token) options.token = config.token.reveal();
   if (config.user) {
