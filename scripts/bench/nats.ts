@@ -164,6 +164,14 @@ class Counter {
 }
 
 /** Calls `fn` n times with at most `limit` calls outstanding. */
+/**
+ * Raw baselines connect with the same client options as the bus
+ * (`noAsyncTraces`), so the ratio compares our code, not client settings.
+ */
+function rawOptions(target: NatsTarget) {
+  return { servers: target.wsUrl, noAsyncTraces: true };
+}
+
 async function slidingWindow(
   n: number,
   limit: number,
@@ -276,8 +284,8 @@ async function rawEphemeral(
   withHeaders: boolean,
 ): Promise<BenchInstance> {
   const k = ++serial;
-  const pub = await wsconnect({ servers: target.wsUrl });
-  const subNc = await wsconnect({ servers: target.wsUrl });
+  const pub = await wsconnect(rawOptions(target));
+  const subNc = await wsconnect(rawOptions(target));
   const subject = `raw.c${k}.context.live`;
   const counter = new Counter();
   let seen = "";
@@ -358,7 +366,7 @@ async function rawJetStream(
   withHeaders: boolean,
 ): Promise<RawJs> {
   const k = ++serial;
-  const pub = await wsconnect({ servers: target.wsUrl });
+  const pub = await wsconnect(rawOptions(target));
   const jsm = await jetstreamManager(pub);
   const js = jetstream(pub);
   const stream = `RAW_${k}`;
@@ -389,7 +397,7 @@ async function rawPersistent(
   withHeaders: boolean,
 ): Promise<BenchInstance> {
   const raw = await rawJetStream(target, withHeaders);
-  const subNc = await wsconnect({ servers: target.wsUrl });
+  const subNc = await wsconnect(rawOptions(target));
   const consumer = await jetstream(subNc).consumers.get(raw.stream, {
     filter_subjects: raw.subject,
     deliver_policy: DeliverPolicy.New,
@@ -427,7 +435,7 @@ async function rawPersistent(
 }
 
 async function deleteStream(target: NatsTarget, stream: string) {
-  const nc = await wsconnect({ servers: target.wsUrl });
+  const nc = await wsconnect(rawOptions(target));
   try {
     await (await jetstreamManager(nc)).streams.delete(stream);
   } finally {
