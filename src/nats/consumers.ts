@@ -154,10 +154,22 @@ export interface GroupOptions {
   maxDeliver: number;
 }
 
+/** Messages one fetch may bring to a group member. */
+const PREFETCH = 16;
+/** How long one fetch waits for messages, ms (the server's minimum is 1 s). */
+const FETCH_EXPIRES = 1000;
+
 /**
  * A durable consumer named after the group, created if missing; every
  * instance using the same name shares it. `handle` decides each message's
- * fate; while it runs, the server is told the message is being worked on.
+ * fate, one message at a time.
+ *
+ * Messages come in fetches of at most 16. While one is handled, every
+ * message of the fetch still waiting is kept claimed (`working()`), so a
+ * slow handler does not make the server redeliver the waiting ones to
+ * another member. On stop no new fetch starts, the open one is read to its
+ * end and every message not handled is handed back at once (`nak`), so
+ * another member gets it without waiting for `ackWait`.
  */
 export function startGroup(
   js: JetStreamClient,
@@ -166,26 +178,79 @@ export function startGroup(
   handle: (msg: Received, attempt: number) => Promise<GroupOutcome>,
   onError: (error: unknown) => void,
 ): ConsumerHandle {
-  const messages = ensureDurable(jsm, options)
-    .then(() => js.consumers.get(options.stream, options.group))
-    .then((consumer) => consumer.consume({ max_messages: 16 }));
-  return run(messages, async (iter) => {
-    for await (const m of iter) {
-      const heartbeat = setInterval(() => m.working(), options.ackWait / 2);
-      let outcome: GroupOutcome;
-      try {
-        outcome = await handle(
-          { subject: m.subject, data: m.data, headers: m.headers, seq: m.seq },
-          m.info.deliveryCount,
-        );
-      } finally {
-        clearInterval(heartbeat);
+  let stopped = false;
+  const ready = ensureDurable(jsm, options)
+    .then(() => js.consumers.get(options.stream, options.group));
+  const done = ready.then(async (consumer) => {
+    while (!stopped) {
+      const batch = await consumer.fetch({
+        max_messages: PREFETCH,
+        expires: FETCH_EXPIRES,
+      });
+      await drainBatch(batch, () => stopped, options.ackWait, handle, onError);
+    }
+  }).catch((error) => {
+    if (!stopped) onError(error);
+  });
+  return {
+    ready: ready.then(() => {}),
+    async stop() {
+      stopped = true;
+      await ready.catch(() => {});
+      await done;
+    },
+  };
+}
+
+/** Handles one fetch's messages in order; see {@linkcode startGroup}. */
+async function drainBatch(
+  batch: ConsumerMessages,
+  stopped: () => boolean,
+  ackWait: number,
+  handle: (msg: Received, attempt: number) => Promise<GroupOutcome>,
+  onError: (error: unknown) => void,
+): Promise<void> {
+  const waiting: JsMsg[] = [];
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const pump = (async () => {
+    for await (const m of batch) {
+      waiting.push(m);
+      wake?.();
+    }
+  })().finally(() => {
+    ended = true;
+    wake?.();
+  });
+  const heartbeat = setInterval(() => {
+    for (const m of waiting) m.working();
+  }, Math.max(ackWait / 3, 100));
+  try {
+    while (waiting.length > 0 || !ended) {
+      if (waiting.length === 0) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        continue;
       }
+      const m = waiting[0];
+      if (stopped()) {
+        m.nak();
+        waiting.shift();
+        continue;
+      }
+      const outcome = await handle(
+        { subject: m.subject, data: m.data, headers: m.headers, seq: m.seq },
+        m.info.deliveryCount,
+      );
       if (outcome === "ack") await m.ackAck().catch(onError);
       else if (outcome === "term") m.term();
       else m.nak(outcome.nak);
+      waiting.shift();
     }
-  }, onError);
+  } finally {
+    clearInterval(heartbeat);
+    await pump.catch(onError);
+  }
 }
 
 async function ensureDurable(
