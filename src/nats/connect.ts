@@ -8,6 +8,8 @@ import {
   credsAuthenticator,
   type NatsConnection,
   nkeyAuthenticator,
+  tokenAuthenticator,
+  usernamePasswordAuthenticator,
   wsconnect,
   type WsConnectionOptions,
 } from "@nats-io/nats-core";
@@ -68,10 +70,14 @@ export async function connectNats(
     // A stack trace per JetStream request cost ~20% of publish CPU.
     noAsyncTraces: true,
   };
-  if (config.token) options.token = config.token.reveal();
+  // Authenticators keep secrets out of nc.options (and console.log(bus)).
+  const { token, pass } = config;
+  if (token) options.authenticator = tokenAuthenticator(() => token.reveal());
   if (config.user) {
-    options.user = config.user;
-    options.pass = config.pass?.reveal();
+    options.authenticator = usernamePasswordAuthenticator(
+      config.user,
+      () => pass?.reveal() ?? "",
+    );
   }
   if (config.nkeySeed) {
     options.authenticator = nkeyAuthenticator(

@@ -16,12 +16,8 @@ import {
   type JetStreamManager,
   type JsMsg,
 } from "@nats-io/jetstream";
+import type { StartFrom } from "../core/bus.ts";
 import { GroupConfigError } from "./errors.ts";
-
-/** Where a subscription starts reading history. */
-export type StartFrom = "new" | "all" | { time: Date | string } | {
-  sequence: number;
-};
 
 /** A running consumer. */
 export interface ConsumerHandle {
@@ -40,7 +36,7 @@ export interface Received {
   seq?: number;
 }
 
-function startOptions(from: StartFrom): Partial<ConsumerConfig> {
+export function startOptions(from: StartFrom): Partial<ConsumerConfig> {
   if (from === "new") return { deliver_policy: DeliverPolicy.New };
   if (from === "all") return { deliver_policy: DeliverPolicy.All };
   if ("sequence" in from) {
@@ -53,60 +49,6 @@ function startOptions(from: StartFrom): Partial<ConsumerConfig> {
     ? from.time.toISOString()
     : new Date(from.time).toISOString();
   return { deliver_policy: DeliverPolicy.StartTime, opt_start_time: time };
-}
-
-/** Runs `loop` over consumed messages; `stop` closes them and awaits it. */
-function run(
-  messagesReady: Promise<ConsumerMessages>,
-  loop: (messages: ConsumerMessages) => Promise<void>,
-  onError: (error: unknown) => void,
-): ConsumerHandle {
-  let messages: ConsumerMessages | undefined;
-  let stopped = false;
-  const ready = messagesReady.then((m) => {
-    messages = m;
-    if (stopped) m.stop();
-  });
-  const done = ready.then(() => loop(messages!)).catch((error) => {
-    if (!stopped) onError(error);
-  });
-  return {
-    ready,
-    async stop() {
-      stopped = true;
-      messages?.stop();
-      await ready.catch(() => {});
-      await done;
-    },
-  };
-}
-
-/**
- * Fan-out: an ordered consumer on `filter` (every instance gets every
- * event), delivered one by one to `onMessage` without acks.
- */
-export function startOrdered(
-  js: JetStreamClient,
-  stream: string,
-  filter: string,
-  from: StartFrom,
-  onMessage: (msg: Received) => void,
-  onError: (error: unknown) => void,
-): ConsumerHandle {
-  const messages = js.consumers.get(stream, {
-    filter_subjects: filter,
-    ...startOptions(from),
-  }).then((consumer) => consumer.consume({ max_messages: 512 }));
-  return run(messages, async (iter) => {
-    for await (const m of iter) {
-      onMessage({
-        subject: m.subject,
-        data: m.data,
-        headers: m.headers,
-        seq: m.seq,
-      });
-    }
-  }, onError);
 }
 
 /**
@@ -158,6 +100,8 @@ export interface GroupOptions {
 const PREFETCH = 16;
 /** How long one fetch waits for messages, ms (the server's minimum is 1 s). */
 const FETCH_EXPIRES = 1000;
+/** Wait before fetching again after a failed fetch, ms. */
+const RETRY_PAUSE = 500;
 
 /**
  * A durable consumer named after the group, created if missing; every
@@ -183,15 +127,26 @@ export function startGroup(
     .then(() => js.consumers.get(options.stream, options.group));
   const done = ready.then(async (consumer) => {
     while (!stopped) {
-      const batch = await consumer.fetch({
-        max_messages: PREFETCH,
-        expires: FETCH_EXPIRES,
-      });
-      await drainBatch(batch, () => stopped, options.ackWait, handle, onError);
+      try {
+        const batch = await consumer.fetch({
+          max_messages: PREFETCH,
+          expires: FETCH_EXPIRES,
+        });
+        await drainBatch(
+          batch,
+          () => stopped,
+          options.ackWait,
+          handle,
+          onError,
+        );
+      } catch (error) {
+        // A disconnect or a server restart: report it and fetch again.
+        if (stopped) break;
+        onError(error);
+        await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE));
+      }
     }
-  }).catch((error) => {
-    if (!stopped) onError(error);
-  });
+  }, () => {});
   return {
     ready: ready.then(() => {}),
     async stop() {

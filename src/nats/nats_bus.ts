@@ -26,8 +26,8 @@ import {
   type Received,
   startCore,
   startGroup,
-  startOrdered,
 } from "./consumers.ts";
+import { startOrdered } from "./ordered.ts";
 import { PublishRejectedError } from "./errors.ts";
 import {
   deadLetter,
@@ -145,9 +145,12 @@ class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
   protected _attach(sub: BusSubscription): void {
     const persistent = sub.types.some((t) => !this.catalog.isEphemeral(t));
     const ephemeral = sub.types.some((t) => this.catalog.isEphemeral(t));
+    // Errors of a running consumer are reported and it carries on; a
+    // consumer that cannot start ends the subscription (see `ready` below).
     const onError = (error: unknown) => {
-      this.report(error, { kind: "transport", pattern: sub.pattern });
-      sub.unsubscribe();
+      if (sub.active) {
+        this.report(error, { kind: "transport", pattern: sub.pattern });
+      }
     };
     const handles: ConsumerHandle[] = [];
     if (persistent) {
@@ -159,6 +162,7 @@ class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
             this.#config.stream,
             filter,
             sub.from,
+            (listener) => this.#status.onReconnect(listener),
             (m) => this.#onFanout(sub, m),
             onError,
           )
@@ -197,6 +201,7 @@ class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
     ready.then(done, (error) => {
       done();
       onError(error);
+      sub.unsubscribe();
     });
   }
 

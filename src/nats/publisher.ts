@@ -92,8 +92,17 @@ export class DurablePublisher {
     while (true) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
+        // nats.js reports "no responders" to a JetStream publish as
+        // "jetstream is not enabled"; what is missing is a stream.
+        const text = (last as Error | undefined)?.message ?? "";
+        const cause = /no responders|not enabled|503/i.test(text)
+          ? new Error(
+            `no JetStream stream stores subject "${subject}" (is the stream missing? it is created at start unless nats.provision is false)`,
+            { cause: last },
+          )
+          : last;
         throw new PublishTimeoutError(type, id, attempts, this.#timeout, {
-          cause: last,
+          cause,
         });
       }
       attempts++;

@@ -28,6 +28,7 @@ export class StatusTracker {
   #listeners = new Set<EventQueue<ConnectionStatus>>();
   #onStatus: ((status: ConnectionStatus) => void) | undefined;
   #attempt = 0;
+  #reconnectListeners = new Set<() => void>();
 
   constructor(
     nc: NatsConnection,
@@ -50,6 +51,7 @@ export class StatusTracker {
           case "reconnect":
             this.current = "connected";
             this.#attempt = 0;
+            for (const listener of this.#reconnectListeners) listener();
             this.#emit({ type: "reconnected", server: redactUrl(s.server) });
             break;
           case "error":
@@ -73,6 +75,12 @@ export class StatusTracker {
       // A throwing onStatus must not stop status tracking.
     }
     for (const queue of this.#listeners) queue.push(status);
+  }
+
+  /** Calls `listener` after each reconnect; returns its removal. */
+  onReconnect(listener: () => void): () => void {
+    this.#reconnectListeners.add(listener);
+    return () => this.#reconnectListeners.delete(listener);
   }
 
   /** A new stream of status changes (buffer 64, oldest dropped). */

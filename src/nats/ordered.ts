@@ -1,0 +1,106 @@
+/**
+ * Fan-out delivery: an ordered consumer per subscription that keeps its
+ * place in the stream across server restarts.
+ *
+ * @module
+ */
+
+import type { ConsumerMessages, JetStreamClient } from "@nats-io/jetstream";
+import type { StartFrom } from "../core/bus.ts";
+import {
+  type ConsumerHandle,
+  type Received,
+  startOptions,
+} from "./consumers.ts";
+
+/** Wait between attempts to reopen the consumer after a reconnect, ms. */
+const REOPEN_PAUSE = 250;
+
+/**
+ * An ordered consumer on `filter` (every instance gets every event),
+ * delivered one by one to `onMessage` without acks. It remembers the last
+ * stream sequence delivered; after each reconnect it reopens itself from
+ * the next one and skips anything at or below it. (nats.js 3.4's own
+ * recovery of `consume()` after a server restart can stall for the length
+ * of its heartbeat timeout, ~45 s.)
+ *
+ * @param onReconnect Registers a callback for each reconnect; returns its
+ * removal.
+ * @param onError Told of errors while reading; reading goes on. A failure
+ * to start rejects `ready` instead.
+ */
+export function startOrdered(
+  js: JetStreamClient,
+  stream: string,
+  filter: string,
+  from: StartFrom,
+  onReconnect: (listener: () => void) => () => void,
+  onMessage: (msg: Received) => void,
+  onError: (error: unknown) => void,
+): ConsumerHandle {
+  let stopped = false;
+  let lastSeq = 0;
+  let iter: ConsumerMessages | undefined;
+  let reading: Promise<void> = Promise.resolve();
+  let reopening: Promise<void> = Promise.resolve();
+
+  const open = async (start: StartFrom, first: boolean): Promise<void> => {
+    const consumer = await js.consumers.get(stream, {
+      filter_subjects: filter,
+      ...startOptions(start),
+    });
+    if (first) lastSeq = (await consumer.info(true)).delivered.stream_seq;
+    const messages = await consumer.consume({ max_messages: 512 });
+    iter = messages;
+    if (stopped) messages.stop();
+    reading = (async () => {
+      for await (const m of messages) {
+        if (m.seq <= lastSeq) continue;
+        lastSeq = m.seq;
+        onMessage({
+          subject: m.subject,
+          data: m.data,
+          headers: m.headers,
+          seq: m.seq,
+        });
+      }
+    })().catch((error) => {
+      // Not fatal: report it and read on from the next sequence.
+      if (stopped) return;
+      onError(error);
+      reopen();
+    });
+  };
+
+  const ready = open(from, true);
+  const reopen = () => {
+    reopening = reopening.then(async () => {
+      await ready.catch(() => {});
+      if (stopped) return;
+      iter?.stop();
+      await reading;
+      while (!stopped) {
+        try {
+          await open({ sequence: lastSeq + 1 }, false);
+          return;
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, REOPEN_PAUSE));
+        }
+      }
+    });
+  };
+  const unlisten = onReconnect(reopen);
+
+  return {
+    ready,
+    async stop() {
+      stopped = true;
+      unlisten();
+      iter?.stop();
+      await ready.catch(() => {});
+      await reopening;
+      iter?.stop();
+      await reading;
+    },
+  };
+}
