@@ -1,38 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  ConfigError,
-  type NatsConfig,
-  parseConfig,
-  redactUrl,
-  Secret,
-} from "../mod.ts";
-
-/** Asserts `parseConfig(input)` throws a ConfigError; returns it. */
-function configError(input: unknown): ConfigError {
-  try {
-    parseConfig(input);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, String(error));
-    assert.equal(error.name, "ConfigError");
-    assert.ok(error.issues.length > 0);
-    for (const issue of error.issues) {
-      assert.ok(error.message.includes(`${issue.path}: ${issue.message}`));
-    }
-    return error;
-  }
-  assert.fail(`expected parseConfig(${Deno.inspect(input)}) to throw`);
-}
-
-function issueAt(error: ConfigError, path: string): string {
-  const issue = error.issues.find((i) => i.path === path);
-  assert.ok(issue, `no issue at "${path}" in ${error.message}`);
-  return issue.message;
-}
-
-const nats = (extra: Record<string, unknown> = {}) => ({
-  transport: "nats",
-  nats: { servers: "wss://nats.example.com", ...extra },
-});
+import { type NatsConfig, parseConfig, redactUrl, Secret } from "../mod.ts";
+import { configError, issueAt, nats } from "./_config_helpers.ts";
 
 /** Parses a nats config and returns its validated `nats` section. */
 function natsOf(input: Record<string, unknown>): NatsConfig {

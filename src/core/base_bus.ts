@@ -26,8 +26,8 @@ import type {
 export { BusSubscription } from "./subscription.ts";
 import type { EventCatalog, EventInput, EventType } from "./catalog.ts";
 import { applyEnvelopeOptions, type CloudEvent } from "./envelope.ts";
-import { BusClosedError, EventTypeError, TimeoutError } from "./errors.ts";
-import { EventQueue } from "./event_queue.ts";
+import { BusClosedError, EventTypeError } from "./errors.ts";
+import { createEventStream, type StreamHost, waitForEvent } from "./streams.ts";
 import { BusSubscription } from "./subscription.ts";
 import { Clock, IdGenerator } from "./_clock.ts";
 
@@ -292,89 +292,27 @@ export abstract class BaseEventBus<C extends EventCatalog = EventCatalog>
     pattern: P,
     options?: EventsOptions,
   ): EventStream<MatchedEvent<C, P>> {
-    const buffer = options?.buffer ?? 1024;
-    if (!Number.isInteger(buffer) || buffer < 1) {
-      throw new RangeError(
-        `events("${pattern}"): buffer must be a positive integer, got ${buffer}`,
-      );
-    }
-    const overflow = options?.overflow ?? "drop-oldest";
-    if (overflow !== "drop-oldest" && overflow !== "error") {
-      throw new TypeError(
-        `events("${pattern}"): overflow must be "drop-oldest" or "error", got ${
-          JSON.stringify(overflow)
-        }`,
-      );
-    }
-    const queue = new EventQueue<CloudEvent>(
-      pattern,
-      buffer,
-      overflow,
-      (first) => {
-        this.counters.dropped++;
-        if (first) {
-          this.report(
-            new Error(
-              `events("${pattern}") is dropping its oldest events: the reader is more than ${buffer} behind`,
-            ),
-            { kind: "overflow", pattern },
-          );
-        }
-      },
-      () => sub.unsubscribe(),
-    );
-    const sub = this.#subscribe(
-      pattern,
-      (event) => queue.push(event),
-      { signal: options?.signal, group: options?.group, from: options?.from },
-      () => queue.end(),
-    );
-    queue.ready = sub.ready;
-    if (!sub.active) queue.end();
-    return queue as unknown as EventStream<MatchedEvent<C, P>>;
+    return createEventStream(this.#host, pattern, options) as EventStream<
+      MatchedEvent<C, P>
+    >;
   }
 
   once<P extends string>(
     pattern: P,
     options?: OnceOptions,
   ): Promise<MatchedEvent<C, P>> {
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const cleanup = () => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-      };
-      const onAbort = () => {
-        cleanup();
-        sub.unsubscribe();
-        reject(signal!.reason);
-      };
-      const sub = this.#subscribe(
-        pattern,
-        (event) => {
-          cleanup();
-          resolve(event as MatchedEvent<C, P>);
-        },
-        { once: true },
-        (busClosed) => {
-          if (!busClosed) return;
-          cleanup();
-          reject(new BusClosedError(`wait for "${pattern}"`));
-        },
-      );
-      signal?.addEventListener("abort", onAbort, { once: true });
-      const timeout = options?.timeout;
-      if (timeout !== undefined) {
-        timer = setTimeout(() => {
-          cleanup();
-          sub.unsubscribe();
-          reject(new TimeoutError(`an event matching "${pattern}"`, timeout));
-        }, timeout);
-      }
-    });
+    return waitForEvent(this.#host, pattern, options) as Promise<
+      MatchedEvent<C, P>
+    >;
   }
+
+  /** What `events()` and `once()` need from the bus. */
+  #host: StreamHost = {
+    subscribe: (pattern, handler, options, onEnd) =>
+      this.#subscribe(pattern, handler, options, onEnd),
+    dropped: () => this.counters.dropped++,
+    report: (error, context) => this.report(error, context),
+  };
 
   hasSubscribers(type: EventType<C>): boolean {
     return this._hasSubscribers(type);
