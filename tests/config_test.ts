@@ -45,6 +45,7 @@ Deno.test("parseConfig() normalizes nats servers and fills defaults", () => {
       stream: "MCB_EVENTS",
       subjectPrefix: "mcb.events",
       ephemeralPrefix: "mcb.events_ephemeral",
+      ephemeralEncoding: "structured",
       provision: true,
       duplicateWindow: 120_000,
       maxAge: 0,

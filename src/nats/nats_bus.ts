@@ -18,7 +18,7 @@ import type { BusHealth } from "../core/bus.ts";
 import type { EventCatalog } from "../core/catalog.ts";
 import type { CloudEvent } from "../core/envelope.ts";
 import { EventTypeError } from "../core/errors.ts";
-import { encodeBinary } from "./codec.ts";
+import { encodeBare, encodeBinary } from "./codec.ts";
 import { connectNats, type ConnectTuning } from "./connect.ts";
 import {
   type ConsumerHandle,
@@ -115,15 +115,19 @@ class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
   }
 
   #sendNow(event: CloudEvent): Promise<void> | void {
-    const { payload, headers } = encodeBinary(event);
-    const max = this.connection.info?.max_payload;
-    if (max !== undefined && payload.length > max) {
-      throw new PublishRejectedError(
-        event.type,
-        `the event's data is ${payload.length} bytes, above the server's max_payload of ${max}`,
+    const ephemeral = this.catalog.isEphemeral(event.type);
+    if (ephemeral && this.#config.ephemeralEncoding === "structured") {
+      const payload = encodeBare(event);
+      this.#checkSize(event, payload);
+      this.connection.publish(
+        `${this.#subjects.ephemeral}.${event.type}`,
+        payload,
       );
+      return;
     }
-    if (this.catalog.isEphemeral(event.type)) {
+    const { payload, headers } = encodeBinary(event);
+    this.#checkSize(event, payload);
+    if (ephemeral) {
       this.connection.publish(
         `${this.#subjects.ephemeral}.${event.type}`,
         payload,
@@ -140,6 +144,16 @@ class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
       headers,
       event.id,
     );
+  }
+
+  #checkSize(event: CloudEvent, payload: Uint8Array): void {
+    const max = this.connection.info?.max_payload;
+    if (max !== undefined && payload.length > max) {
+      throw new PublishRejectedError(
+        event.type,
+        `the event is ${payload.length} bytes, above the server's max_payload of ${max}`,
+      );
+    }
   }
 
   protected _attach(sub: BusSubscription): void {

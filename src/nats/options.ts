@@ -26,6 +26,8 @@ export interface NatsConfig {
   subjectPrefix: string;
   /** Subject prefix of ephemeral events. */
   ephemeralPrefix: string;
+  /** How ephemeral events are encoded. */
+  ephemeralEncoding: "structured" | "binary";
   /** Create or check the stream at start. */
   provision: boolean;
   /** De-duplication window, ms. */
