@@ -107,5 +107,7 @@ function describeConnectError(error: unknown): string {
     return "the server refused the credentials (authorization violation)";
   }
   if (/timeout/i.test(text)) return "timed out";
-  return e?.message ?? String(error);
+  // Browsers report no reason for a WebSocket that fails to open.
+  return e?.message ||
+    "the WebSocket could not be opened (check the URL, that nats-server has a websocket listener there, and ws:// vs wss://)";
 }
