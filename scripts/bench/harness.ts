@@ -1,7 +1,9 @@
 /**
- * A small throughput harness shared by the bench modules (local today, NATS
- * later): warm up, time rounds of a fixed number of events, take the median,
- * and check after every round that each handler really ran.
+ * A small throughput harness shared by the bench modules (local, NATS,
+ * async): warm up, time rounds of a fixed number of events, take the median,
+ * and check after every round that each handler really ran. Also the shared
+ * result shape (with latency percentiles and memory figures for the suites
+ * that have them), percentiles and table formatting.
  *
  * @module
  */
@@ -35,16 +37,72 @@ export interface BenchOptions {
   warmup: number;
 }
 
+/** Latency percentiles of one case, in microseconds. */
+export interface LatencySummary {
+  samples: number;
+  p50Us: number;
+  p99Us: number;
+  maxUs: number;
+  meanUs: number;
+}
+
+/** `Deno.memoryUsage()` after `gc()`, bytes. */
+export interface MemorySnapshot {
+  heapUsed: number;
+  /** V8 heap reserved (used + free pages, new space included). */
+  heapTotal: number;
+  /** Memory of ArrayBuffers and other objects outside the V8 heap. */
+  external: number;
+  rss: number;
+}
+
+/** Heap and RSS of one memory scenario, in bytes (see `memory.ts`). */
+export interface MemorySummary {
+  /** What one unit of `units` is ("events", "cycles"). */
+  unit: string;
+  units: number;
+  warmupUnits: number;
+  /** After set-up, before the warm-up. */
+  start: MemorySnapshot;
+  /** After the warm-up (the reference for growth). */
+  warm: MemorySnapshot;
+  /** After the measured run. */
+  end: MemorySnapshot;
+  /** After a second run of the same size. */
+  again: MemorySnapshot;
+  /** `end - warm`: what the measured run kept. */
+  heapGrowth: number;
+  rssGrowth: number;
+  /** `again - end`: what the second run kept. */
+  heapGrowthAgain: number;
+  rssGrowthAgain: number;
+  /** Allowed heap growth in each run after warm-up. */
+  heapBound: number;
+  /** Both heap growths under `heapBound`. */
+  met: boolean;
+}
+
 export interface BenchResult {
   suite: string;
   name: string;
   subscribers: number;
   baseline: boolean;
-  /** Median of the rounds, in published events per second. */
+  /**
+   * Median of the rounds, in published events per second (latency cases:
+   * the rate achieved while sampling; memory: the rate of the measured run).
+   */
   medianEventsPerSec: number;
-  /** Median divided by the baseline's median (same suite and subscribers). */
+  /**
+   * Against the baseline of the same suite and subscriber count, by
+   * `ratioOf`: "events/s" is this median over the baseline's (higher is
+   * better); "p50 latency" is this p50 over the baseline's (lower is
+   * better). `null` when the suite has no baseline.
+   */
   ratio: number | null;
+  ratioOf: "events/s" | "p50 latency" | null;
   roundsEventsPerSec: number[];
+  latency?: LatencySummary;
+  memory?: MemorySummary;
 }
 
 // A publish that is not awaited may reject (validation, closed bus). While a
@@ -84,7 +142,8 @@ async function publishChecked(
   return ms;
 }
 
-function median(values: number[]): number {
+/** The median of `values` (mean of the middle two for an even count). */
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
@@ -113,6 +172,7 @@ export async function measure(
       baseline: c.baseline === true,
       medianEventsPerSec: median(rates),
       ratio: null,
+      ratioOf: "events/s",
       roundsEventsPerSec: rates.map(Math.round),
     };
   } finally {
@@ -133,27 +193,69 @@ export async function runCases(
     results.push(result);
     onResult?.(result);
   }
+  fillRatios(results);
+  return results;
+}
+
+/**
+ * Sets `ratio` of every result that has a baseline (same suite and
+ * subscriber count), by its `ratioOf`.
+ */
+export function fillRatios(results: BenchResult[]): void {
   for (const result of results) {
     const base = results.find((b) =>
       b.baseline && b.suite === result.suite &&
       b.subscribers === result.subscribers
     );
-    if (base !== undefined) {
+    if (base === undefined) continue;
+    if (result.ratioOf === "events/s") {
       result.ratio = result.medianEventsPerSec / base.medianEventsPerSec;
+    } else if (
+      result.ratioOf === "p50 latency" && result.latency && base.latency
+    ) {
+      result.ratio = result.latency.p50Us / base.latency.p50Us;
     }
   }
-  return results;
 }
 
-/** The results as an aligned text table. */
-export function formatTable(results: BenchResult[]): string {
-  const header = ["case", "subscribers", "median events/s", "ratio"];
-  const rows = results.map((r) => [
-    r.name,
-    String(r.subscribers),
-    Math.round(r.medianEventsPerSec).toLocaleString("en-US"),
-    r.ratio === null ? "-" : `${r.ratio.toFixed(2)}x`,
-  ]);
+/**
+ * Percentiles of `samples` (milliseconds, as `performance.now()` gives
+ * them), in microseconds. Nearest-rank: p99 is the smallest sample that at
+ * least 99% of the samples do not exceed.
+ */
+export function summarize(samples: Float64Array): LatencySummary {
+  const n = samples.length;
+  if (n === 0) throw new Error("no latency samples");
+  const sorted = Float64Array.from(samples).sort();
+  const rank = (p: number) => sorted[Math.max(0, Math.ceil(p * n) - 1)];
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += sorted[i];
+  const us = (ms: number) => Math.round(ms * 1000 * 100) / 100;
+  return {
+    samples: n,
+    p50Us: us(rank(0.5)),
+    p99Us: us(rank(0.99)),
+    maxUs: us(sorted[n - 1]),
+    meanUs: us(sum / n),
+  };
+}
+
+/** `"12.3 µs"`, `"1.23 ms"`: a latency for tables. */
+export function formatUs(us: number): string {
+  if (us < 1000) return `${us.toFixed(us < 10 ? 2 : 1)} µs`;
+  return `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)} ms`;
+}
+
+/** `"1.5 MiB"`, `"-312 KiB"`: a byte count for tables. */
+export function formatBytes(bytes: number): string {
+  const abs = Math.abs(bytes);
+  if (abs < 1024) return `${bytes} B`;
+  if (abs < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** Rows as an aligned text table: first column left, the others right. */
+export function alignTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) =>
     Math.max(h.length, ...rows.map((row) => row[i].length))
   );
@@ -167,4 +269,16 @@ export function formatTable(results: BenchResult[]): string {
     widths.map((w) => "-".repeat(w)).join("-|-"),
     ...rows.map(line),
   ].join("\n");
+}
+
+/** The results as an aligned text table. */
+export function formatTable(results: BenchResult[]): string {
+  const header = ["case", "subscribers", "median events/s", "ratio"];
+  const rows = results.map((r) => [
+    r.name,
+    String(r.subscribers),
+    Math.round(r.medianEventsPerSec).toLocaleString("en-US"),
+    r.ratio === null ? "-" : `${r.ratio.toFixed(2)}x`,
+  ]);
+  return alignTable(header, rows);
 }

@@ -1,20 +1,54 @@
 /**
- * Benchmark entry point (`deno task bench`). Runs every bench module's cases
- * and prints one table per transport; `--json PATH` also writes the results.
+ * Benchmark entry point (`deno task bench`). Runs the selected suites and
+ * prints one table per suite, then the issue's targets with met / not met;
+ * `--json PATH` also writes every result.
  *
- *   deno run --allow-write --allow-read --allow-env=PATH --allow-net=127.0.0.1
- *     --allow-run=nats-server,/usr/sbin/nats-server,... scripts/bench/main.ts
- *     [--events 500000] [--rounds 7] [--warmup 200000] [--filter TEXT]
- *     [--json PATH] [--no-nats] [--nats-scale 1] [--nats-rounds 5]
+ *   deno run --allow-write --allow-read --allow-env=PATH,DEBUG
+ *     --allow-net=127.0.0.1 --allow-run=deno,nats-server,/usr/sbin/nats-server,...
+ *     scripts/bench/main.ts
+ *     [--suite local,nats,latency,async,memory] [--quick] [--filter TEXT]
+ *     [--json PATH] [--no-nats]
+ *     [--events N] [--rounds N] [--warmup N]
+ *     [--nats-scale F] [--nats-rounds N]
+ *     [--latency-samples N] [--latency-rate N] [--latency-seconds S]
+ *     [--async-events N] [--memory-scale F]
  *
- * `--events`, `--rounds` and `--warmup` apply to the local cases; the NATS
- * cases have their own counts (see `nats.ts`), multiplied by `--nats-scale`,
- * with `--nats-rounds` rounds. `--filter TEXT` keeps the cases whose name
- * contains TEXT (every NATS case name starts with "nats ", so `--filter nats`
- * runs only them). The NATS cases start their own `nats-server` (JetStream
- * in a temp dir, WebSocket, loopback only; `tests/nats_server.ts`) and stop
- * it at the end; `--no-nats` skips them, and then only `--allow-write` (for
- * `--json`) is needed.
+ * Suites (all by default; `--suite` takes a comma-separated list):
+ *
+ * - `local`: local throughput vs raw EventTarget, eventemitter3, mitt
+ *   (`local.ts`); `--events`, `--rounds`, `--warmup`.
+ * - `nats`: NATS throughput vs raw @nats-io (`nats.ts`); counts times
+ *   `--nats-scale`, `--nats-rounds` rounds.
+ * - `latency`: p50/p99/max, local publish -> handler and -> `events()`
+ *   (`--latency-samples` after a quarter as many warm-up events), and NATS
+ *   end to end at `--latency-rate` events/s for `--latency-seconds`
+ *   (`latency.ts`).
+ * - `async`: `await publish` with async handlers and `events()` vs emittery
+ *   `await emit` (`async.ts`); `--async-events` per round, `--rounds`.
+ * - `memory`: heap and RSS before/after, one child process per scenario
+ *   (`memory.ts`); counts times `--memory-scale`.
+ *
+ * They run in the order local, async, latency, nats, memory: the suites
+ * that time local buses in this process come before any NATS bus has made
+ * the shared bus code (`BaseEventBus.publish`, `deliver`) polymorphic; run
+ * after the NATS suites, the local bus's async rows were a third or more
+ * slower on the development machine.
+ *
+ * `--quick` shortens everything for a CI smoke run (under a minute); flags
+ * given explicitly still win. `--filter TEXT` keeps the cases whose name
+ * contains TEXT (NATS case names start with "nats ", memory ones with
+ * "memory:", async ones with "async:", local latency ones with "latency").
+ * `--no-nats` drops every case that needs a nats-server. The NATS cases
+ * start their own `nats-server` (JetStream in a temp dir, WebSocket,
+ * loopback only; `tests/nats_server.ts`) once, and stop it at the end.
+ *
+ * Permissions: `--allow-run=deno` for the memory suite's child processes
+ * (`Deno.execPath()` when it is allowed, else `deno` from PATH), nats-server
+ * for the NATS cases, `--allow-env=DEBUG` because emittery reads
+ * `process.env.DEBUG` on every `emit`.
+ *
+ * The bench fails (exits non-zero) when a case delivers a wrong count; a
+ * missed performance target is only reported.
  *
  * @module
  */
@@ -23,7 +57,9 @@ import {
   type BenchCase,
   type BenchOptions,
   type BenchResult,
+  formatBytes,
   formatTable,
+  formatUs,
   runCases,
 } from "./harness.ts";
 import { localCases, payload } from "./local.ts";
@@ -33,28 +69,81 @@ import {
   natsSuites,
   type NatsTarget,
 } from "./nats.ts";
-import { startNatsServer } from "../../tests/nats_server.ts";
+import {
+  formatLatencyTable,
+  latencyCases,
+  type LatencyOptions,
+  runLatencyCases,
+} from "./latency.ts";
+import { asyncCases } from "./async.ts";
+import {
+  formatMemoryTable,
+  HEAP_BOUND,
+  memoryScenarios,
+  runMemoryScenario,
+} from "./memory.ts";
+import { type NatsServer, startNatsServer } from "../../tests/nats_server.ts";
 
-interface Args extends BenchOptions {
+const SUITES = ["local", "nats", "latency", "async", "memory"] as const;
+type Suite = typeof SUITES[number];
+
+interface Counts extends BenchOptions {
+  natsScale: number;
+  natsRounds: number;
+  latencySamples: number;
+  latencyRate: number;
+  latencySeconds: number;
+  asyncEvents: number;
+  memoryScale: number;
+}
+
+interface Args extends Counts {
+  suites: Set<Suite>;
+  quick: boolean;
   json?: string;
   filter?: string;
   nats: boolean;
-  natsScale: number;
-  natsRounds: number;
 }
 
-const USAGE = "usage: main.ts [--events N] [--rounds N] [--warmup N] " +
-  "[--filter TEXT] [--json PATH] [--no-nats] [--nats-scale F] [--nats-rounds N]";
+const FULL: Counts = {
+  events: 500_000,
+  rounds: 7,
+  warmup: 200_000,
+  natsScale: 1,
+  natsRounds: 5,
+  latencySamples: 200_000,
+  latencyRate: 1000,
+  latencySeconds: 10,
+  asyncEvents: 100_000,
+  memoryScale: 1,
+};
+
+const QUICK: Counts = {
+  events: 50_000,
+  rounds: 3,
+  warmup: 20_000,
+  natsScale: 0.1,
+  natsRounds: 2,
+  latencySamples: 20_000,
+  latencyRate: 1000,
+  latencySeconds: 2,
+  asyncEvents: 20_000,
+  memoryScale: 0.1,
+};
+
+const USAGE = "usage: main.ts [--suite " + SUITES.join(",") + "] [--quick] " +
+  "[--filter TEXT] [--json PATH] [--no-nats] [--events N] [--rounds N] " +
+  "[--warmup N] [--nats-scale F] [--nats-rounds N] [--latency-samples N] " +
+  "[--latency-rate N] [--latency-seconds S] [--async-events N] " +
+  "[--memory-scale F]";
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = {
-    events: 500_000,
-    rounds: 7,
-    warmup: 200_000,
+  const given: Partial<Counts> = {};
+  const args = {
+    suites: new Set<Suite>(SUITES),
+    quick: false,
     nats: true,
-    natsScale: 1,
-    natsRounds: 5,
-  };
+  } as Args;
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => {
@@ -69,88 +158,218 @@ function parseArgs(argv: string[]): Args {
       }
       return n;
     };
-    if (flag === "--events") args.events = count();
-    else if (flag === "--rounds") args.rounds = count();
-    else if (flag === "--warmup") args.warmup = count();
+    const positive = () => {
+      const n = Number(value());
+      if (!(n > 0) || !Number.isFinite(n)) {
+        throw new Error(`${flag}: expected a positive number\n${USAGE}`);
+      }
+      return n;
+    };
+    if (flag === "--events") given.events = count();
+    else if (flag === "--rounds") given.rounds = count();
+    else if (flag === "--warmup") given.warmup = count();
     else if (flag === "--json") args.json = value();
     else if (flag === "--filter") args.filter = value();
     else if (flag === "--no-nats") args.nats = false;
-    else if (flag === "--nats-rounds") args.natsRounds = count();
-    else if (flag === "--nats-scale") {
-      args.natsScale = Number(value());
-      if (!(args.natsScale > 0)) {
-        throw new Error(`--nats-scale: expected a positive number\n${USAGE}`);
+    else if (flag === "--quick") args.quick = true;
+    else if (flag === "--nats-rounds") given.natsRounds = count();
+    else if (flag === "--nats-scale") given.natsScale = positive();
+    else if (flag === "--latency-samples") given.latencySamples = count();
+    else if (flag === "--latency-rate") given.latencyRate = positive();
+    else if (flag === "--latency-seconds") given.latencySeconds = positive();
+    else if (flag === "--async-events") given.asyncEvents = count();
+    else if (flag === "--memory-scale") given.memoryScale = positive();
+    else if (flag === "--suite") {
+      const names = value().split(",").map((s) => s.trim()).filter(Boolean);
+      for (const name of names) {
+        if (!(SUITES as readonly string[]).includes(name)) {
+          throw new Error(`--suite: unknown suite ${name}\n${USAGE}`);
+        }
       }
+      args.suites = new Set(names as Suite[]);
     } else if (flag === "--help" || flag === "-h") {
       console.log(USAGE);
       Deno.exit(0);
     } else throw new Error(`unknown argument ${argv[i]}\n${USAGE}`);
   }
-  if (args.events < 1 || args.rounds < 1 || args.natsRounds < 1) {
-    throw new Error(`--events, --rounds and --nats-rounds must be >= 1`);
+  Object.assign(args, args.quick ? QUICK : FULL, given);
+  if (
+    args.events < 1 || args.rounds < 1 || args.natsRounds < 1 ||
+    args.latencySamples < 1 || args.asyncEvents < 1
+  ) {
+    throw new Error(
+      `--events, --rounds, --nats-rounds, --latency-samples and --async-events must be >= 1`,
+    );
   }
   return args;
 }
 
-const keep = (filter: string | undefined) => (c: BenchCase) =>
+const keep = (filter: string | undefined) => (c: { name: string }) =>
   filter === undefined || c.name.includes(filter);
 
 function onResult(r: BenchResult): void {
   const rate = Math.round(r.medianEventsPerSec).toLocaleString("en-US");
-  console.error(`  done: ${r.name} x${r.subscribers}: ${rate} events/s`);
+  const latency = r.latency === undefined
+    ? ""
+    : `, p50 ${formatUs(r.latency.p50Us)}, p99 ${formatUs(r.latency.p99Us)}`;
+  console.error(
+    `  done: ${r.name} x${r.subscribers}: ${rate} events/s${latency}`,
+  );
 }
 
-/** Starts nats-server, runs the suites (one `runCases` each), stops it. */
-async function runNats(
-  suites: NatsSuite[],
-  target: NatsTarget,
-): Promise<{ results: BenchResult[]; server: string; seconds: number }> {
-  const started = performance.now();
-  await using server = await startNatsServer();
-  target.wsUrl = server.wsUrl;
-  const varz = await fetch(`http://127.0.0.1:${server.monitorPort}/varz`);
-  const version = (await varz.json()).version as string;
-  console.error(`nats-server ${version} at ${server.wsUrl}`);
-  const results: BenchResult[] = [];
-  for (const s of suites) {
-    results.push(...await runCases(s.cases, s.options, onResult));
+/** Starts nats-server on first use; `stop()` stops it if it was started. */
+class LazyServer {
+  #server: NatsServer | undefined;
+  version = "";
+
+  async wsUrl(): Promise<string> {
+    if (this.#server === undefined) {
+      this.#server = await startNatsServer();
+      const varz = await fetch(
+        `http://127.0.0.1:${this.#server.monitorPort}/varz`,
+      );
+      this.version = (await varz.json()).version as string;
+      console.error(`nats-server ${this.version} at ${this.#server.wsUrl}`);
+    }
+    return this.#server.wsUrl;
   }
-  return {
-    results,
-    server: version,
-    seconds: (performance.now() - started) / 1000,
-  };
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.#server?.[Symbol.asyncDispose]();
+  }
+}
+
+interface Target {
+  target: string;
+  /** The case(s) it is judged on, and what they showed. */
+  measured: string;
+  met: boolean;
+}
+
+/** The issue's targets, judged on this run's results (when they ran). */
+function judgeTargets(results: BenchResult[], args: Args): Target[] {
+  const targets: Target[] = [];
+  const find = (name: string, subscribers = 1) =>
+    results.find((r) => r.name === name && r.subscribers === subscribers);
+  const asyncRows = results.filter((r) =>
+    r.suite === "async" && r.name.startsWith("async: local bus")
+  );
+  if (asyncRows.length > 0) {
+    const worst = Math.min(...asyncRows.map((r) => r.ratio ?? 0));
+    targets.push({
+      target: "async paths >= 3x emittery await emit",
+      measured: asyncRows.map((r) =>
+        `${
+          r.name.replace("async: local bus await publish, ", "")
+        } x${r.subscribers}: ${r.ratio?.toFixed(2)}x`
+      ).join("; "),
+      met: worst >= 3,
+    });
+  }
+  const handler = find(
+    "latency local, publish -> handler: local bus, validate on",
+  );
+  if (handler?.latency) {
+    targets.push({
+      target: "local p99 publish -> handler < 50 µs",
+      measured: `validate on: p99 ${formatUs(handler.latency.p99Us)} (p50 ${
+        formatUs(handler.latency.p50Us)
+      }, max ${formatUs(handler.latency.maxUs)})`,
+      met: handler.latency.p99Us < 50,
+    });
+  }
+  const persistent = find(
+    "nats latency, persistent: bus publish -> bus subscriber",
+  );
+  if (persistent?.latency) {
+    targets.push({
+      target: "nats persistent p99 < 10 ms at 1,000 events/s",
+      measured: `p99 ${formatUs(persistent.latency.p99Us)} at ${
+        args.latencyRate.toLocaleString("en-US")
+      }/s for ${args.latencySeconds} s (p50 ${
+        formatUs(persistent.latency.p50Us)
+      }, max ${formatUs(persistent.latency.maxUs)})`,
+      met: persistent.latency.p99Us < 10_000,
+    });
+  }
+  const churn = results.find((r) =>
+    r.suite === "memory" && r.name.includes("churn")
+  );
+  if (churn?.memory) {
+    const m = churn.memory;
+    targets.push({
+      target: `no memory growth after warm-up in the churn case (heap < ${
+        HEAP_BOUND / 1024 / 1024
+      } MiB)`,
+      measured: `heap ${formatBytes(m.heapGrowth)} over ${
+        m.units.toLocaleString("en-US")
+      } cycles after ${m.warmupUnits.toLocaleString("en-US")} warm-up, then ${
+        formatBytes(m.heapGrowthAgain)
+      } over as many again (RSS ${formatBytes(m.rssGrowth)}, then ${
+        formatBytes(m.rssGrowthAgain)
+      })`,
+      met: m.met,
+    });
+  }
+  return targets;
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(Deno.args);
-  const cases: BenchCase[] = localCases().filter(keep(args.filter));
+  const want = (s: Suite) => args.suites.has(s);
+  const f = keep(args.filter);
   const target: NatsTarget = { wsUrl: "" };
-  const suites = !args.nats ? [] : natsSuites(target, {
+  const local: BenchCase[] = want("local") ? localCases().filter(f) : [];
+  const suites = !want("nats") || !args.nats ? [] : natsSuites(target, {
     scale: args.natsScale,
     rounds: args.natsRounds,
-  }).map((s) => ({ ...s, cases: s.cases.filter(keep(args.filter)) }))
+  }).map((s): NatsSuite => ({ ...s, cases: s.cases.filter(f) }))
     .filter((s) => s.cases.length > 0);
-  if (cases.length === 0 && suites.length === 0) {
-    throw new Error(`no case matches --filter ${JSON.stringify(args.filter)}`);
+  const latencyOptions: LatencyOptions = {
+    samples: args.latencySamples,
+    warmup: Math.ceil(args.latencySamples / 4),
+    rate: args.latencyRate,
+    seconds: args.latencySeconds,
+    warmupSeconds: args.quick ? 0.5 : 1,
+  };
+  const latency = !want("latency") ? [] : latencyCases(target, latencyOptions)
+    .filter(f).filter((c) => args.nats || !c.nats);
+  const asyncList: BenchCase[] = want("async") ? asyncCases().filter(f) : [];
+  const memory = !want("memory") ? [] : memoryScenarios(args.memoryScale)
+    .filter(f).filter((s) => args.nats || !s.nats);
+  if (
+    local.length + suites.length + latency.length + asyncList.length +
+        memory.length === 0
+  ) {
+    throw new Error(
+      `no case selected (--suite ${[...args.suites].join(",")}, --filter ${
+        JSON.stringify(args.filter)
+      })`,
+    );
   }
+  const began = performance.now();
   console.log(
     `deno ${Deno.version.deno}, v8 ${Deno.version.v8}, ${Deno.build.os}-${Deno.build.arch}; ` +
-      `payload ${JSON.stringify(payload).length} bytes of JSON`,
+      `payload ${JSON.stringify(payload).length} bytes of JSON` +
+      (args.quick ? "; --quick (short counts, for smoke runs)" : ""),
   );
   const report: Record<string, unknown> = {
     date: new Date().toISOString(),
     deno: Deno.version,
     platform: `${Deno.build.os}-${Deno.build.arch}`,
-    // The local counts, kept at the top level as before the NATS suites.
+    // The local counts, kept at the top level as before the other suites.
     options: { events: args.events, rounds: args.rounds, warmup: args.warmup },
+    quick: args.quick,
+    suites: [...args.suites],
     payloadBytes: JSON.stringify(payload).length,
   };
   const results: BenchResult[] = [];
-  if (cases.length > 0) {
-    const local = await runCases(cases, args, onResult);
-    results.push(...local);
-    const table = formatTable(local);
+  await using server = new LazyServer();
+
+  if (local.length > 0) {
+    const rows = await runCases(local, args, onResult);
+    results.push(...rows);
+    const table = formatTable(rows);
     console.log(
       `\nlocal: ${
         args.events.toLocaleString("en-US")
@@ -163,14 +382,79 @@ async function main(): Promise<void> {
     );
     report.local = { table };
   }
-  if (suites.length > 0) {
-    const nats = await runNats(suites, target);
-    results.push(...nats.results);
-    const table = formatNatsTable(nats.results, suites);
+
+  if (asyncList.length > 0) {
+    const options: BenchOptions = {
+      events: args.asyncEvents,
+      rounds: args.rounds,
+      warmup: Math.ceil(args.asyncEvents / 5),
+    };
+    const rows = await runCases(asyncList, options, onResult);
+    results.push(...rows);
+    const table = formatTable(rows);
     console.log(
-      `\nnats: nats-server ${nats.server} on loopback (WebSocket, JetStream ` +
+      `\nasync: ${
+        options.events.toLocaleString("en-US")
+      } events x ${options.rounds} rounds after ${
+        options.warmup.toLocaleString("en-US")
+      } warm-up, the publisher awaiting each\n\n${table}`,
+    );
+    console.log(
+      "\nevents/s = awaited publishes per second, each seen by every listener, " +
+        "handler or iterator; ratio = vs emittery await emit with as many listeners",
+    );
+    report.async = { options, table };
+  }
+
+  if (latency.length > 0) {
+    const started = performance.now();
+    if (latency.some((c) => c.nats)) target.wsUrl = await server.wsUrl();
+    const rows = await runLatencyCases(latency, onResult);
+    const seconds = (performance.now() - started) / 1000;
+    results.push(...rows);
+    const table = formatLatencyTable(rows, latency);
+    const parts = [];
+    if (latency.some((c) => !c.nats)) {
+      parts.push(
+        `local ${latencyOptions.samples.toLocaleString("en-US")} samples ` +
+          `after ${latencyOptions.warmup.toLocaleString("en-US")} warm-up`,
+      );
+    }
+    if (latency.some((c) => c.nats)) {
+      parts.push(
+        `nats ${latencyOptions.rate.toLocaleString("en-US")} events/s for ` +
+          `${latencyOptions.seconds} s after ${latencyOptions.warmupSeconds} s ` +
+          `warm-up, nats-server ${server.version} on loopback`,
+      );
+    }
+    console.log(
+      `\nlatency: ${parts.join("; ")} (${
+        seconds.toFixed(1)
+      } s in all)\n\n${table}`,
+    );
+    console.log(
+      "\nlocal: publish call -> handler entry / for-await body, one event at a time; " +
+        "nats: send time carried in the data -> subscriber, publisher and subscriber " +
+        "on separate connections; events/s = rate achieved while sampling; " +
+        "p50 ratio = p50 / the suite baseline's p50 (lower is better)",
+    );
+    report.latency = { options: latencyOptions, seconds, table };
+  }
+
+  if (suites.length > 0) {
+    const started = performance.now();
+    target.wsUrl = await server.wsUrl();
+    const rows: BenchResult[] = [];
+    for (const s of suites) {
+      rows.push(...await runCases(s.cases, s.options, onResult));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    results.push(...rows);
+    const table = formatNatsTable(rows, suites);
+    console.log(
+      `\nnats: nats-server ${server.version} on loopback (WebSocket, JetStream ` +
         `file store), each case after warm-up, median of rounds ` +
-        `(${nats.seconds.toFixed(1)} s in all)\n\n${table}`,
+        `(${seconds.toFixed(1)} s in all)\n\n${table}`,
     );
     console.log(
       "\nevents/s = events received by the subscriber on another connection " +
@@ -178,8 +462,8 @@ async function main(): Promise<void> {
         "end to end; ratio = vs the suite's raw @nats-io baseline",
     );
     report.nats = {
-      server: nats.server,
-      seconds: nats.seconds,
+      server: server.version,
+      seconds,
       suites: suites.map((s) => ({
         suite: s.suite,
         inFlight: s.inFlight,
@@ -188,7 +472,50 @@ async function main(): Promise<void> {
       table,
     };
   }
+
+  if (memory.length > 0) {
+    const started = performance.now();
+    const rows: BenchResult[] = [];
+    for (const scenario of memory) {
+      const wsUrl = scenario.nats ? await server.wsUrl() : "";
+      const row = await runMemoryScenario(scenario, wsUrl);
+      rows.push(row);
+      const m = row.memory!;
+      console.error(
+        `  done: ${row.name}: heap growth ${formatBytes(m.heapGrowth)}, ` +
+          `then ${formatBytes(m.heapGrowthAgain)}; RSS growth ${
+            formatBytes(m.rssGrowth)
+          }, then ${formatBytes(m.rssGrowthAgain)}`,
+      );
+    }
+    const seconds = (performance.now() - started) / 1000;
+    results.push(...rows);
+    const table = formatMemoryTable(rows);
+    console.log(
+      `\nmemory: one fresh deno process per case, gc() before each reading ` +
+        `(${seconds.toFixed(1)} s in all)\n\n${table}`,
+    );
+    console.log(
+      "\nheap used / heap total / RSS from Deno.memoryUsage() after gc(): start = after " +
+        "set-up, warm = after the warm-up, end = after the run, 2nd = after a second " +
+        "run of the same size; growth = end - warm and 2nd - end; the bound applies to " +
+        "heap used in both runs; RSS is shown, not bounded (V8 keeps the pages it grew into)",
+    );
+    report.memory = { heapBound: HEAP_BOUND, seconds, table };
+  }
+
+  const targets = judgeTargets(results, args);
+  if (targets.length > 0) {
+    console.log("\ntargets (reported, never failing the bench):\n");
+    for (const t of targets) {
+      console.log(`- ${t.met ? "met" : "NOT MET"}: ${t.target}: ${t.measured}`);
+    }
+  }
+  const seconds = (performance.now() - began) / 1000;
+  console.log(`\ntotal ${seconds.toFixed(1)} s`);
   if (args.json !== undefined) {
+    report.seconds = seconds;
+    report.targets = targets;
     report.results = results;
     await Deno.writeTextFile(args.json, JSON.stringify(report, null, 2) + "\n");
     console.log(`wrote ${args.json}`);

@@ -115,7 +115,7 @@ const encoder = new TextEncoder();
 let serial = 0;
 
 /** Counts received events; `until` waits for a total, failing on a stall. */
-class Counter {
+export class Counter {
   total = 0;
   #taken = 0;
   #target = Infinity;
@@ -163,16 +163,16 @@ class Counter {
   }
 }
 
-/** Calls `fn` n times with at most `limit` calls outstanding. */
 /**
  * Raw baselines connect with the same client options as the bus
  * (`noAsyncTraces`), so the ratio compares our code, not client settings.
  */
-function rawOptions(target: NatsTarget) {
+export function rawOptions(target: NatsTarget) {
   return { servers: target.wsUrl, noAsyncTraces: true };
 }
 
-async function slidingWindow(
+/** Calls `fn` n times with at most `limit` calls outstanding. */
+export async function slidingWindow(
   n: number,
   limit: number,
   fn: () => Promise<unknown>,
@@ -214,7 +214,7 @@ function openBus(target: NatsTarget, k: number, role: string): Promise<Bus> {
 }
 
 /** A stream configured as the bus provisions its own (file, 2 min dedup). */
-async function addRawStream(
+export async function addRawStream(
   jsm: JetStreamManager,
   name: string,
   prefix: string,
@@ -434,7 +434,7 @@ async function rawPersistent(
   };
 }
 
-async function deleteStream(target: NatsTarget, stream: string) {
+export async function deleteStream(target: NatsTarget, stream: string) {
   const nc = await wsconnect(rawOptions(target));
   try {
     await (await jetstreamManager(nc)).streams.delete(stream);
