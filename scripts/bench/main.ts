@@ -234,6 +234,11 @@ class LazyServer {
     return this.#server.wsUrl;
   }
 
+  /** The TCP URL of the server started by `wsUrl()`. */
+  get natsUrl(): string | undefined {
+    return this.#server?.natsUrl;
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.#server?.[Symbol.asyncDispose]();
   }
@@ -408,7 +413,10 @@ async function main(): Promise<void> {
 
   if (latency.length > 0) {
     const started = performance.now();
-    if (latency.some((c) => c.nats)) target.wsUrl = await server.wsUrl();
+    if (latency.some((c) => c.nats)) {
+      target.wsUrl = await server.wsUrl();
+      target.natsUrl = server.natsUrl;
+    }
     const rows = await runLatencyCases(latency, onResult);
     const seconds = (performance.now() - started) / 1000;
     results.push(...rows);

@@ -93,6 +93,8 @@ type Bus = NatsEventBus<typeof natsCatalog>;
 /** Where the cases connect; filled in once the server runs. */
 export interface NatsTarget {
   wsUrl: string;
+  /** The TCP URL (`nats://`), for cases that connect without WebSocket. */
+  natsUrl?: string;
 }
 
 /** A suite: its cases (baseline first) and the counts it runs with. */
