@@ -1,0 +1,178 @@
+/**
+ * Which test files run under Node and Bun, which do not and why, and the
+ * module graph of those that run (from `deno info --json`, i.e. Deno's own
+ * resolver): the test-side modules to copy and the imports that cross into
+ * the library (mod.ts, src/), which the Node run maps to the built package.
+ * @module
+ */
+import { packageName, ROOT, run } from "./tools.ts";
+
+/** The runtimes of `test:node` and `test:bun`. */
+export type Runtime = "node" | "bun";
+
+/** Test files of the library API (beyond the conformance and NATS files). */
+const API_TESTS = [
+  "catalog_test.ts",
+  "config_env_test.ts",
+  "config_secret_test.ts",
+  "config_test.ts",
+  "envelope_test.ts",
+  "local_bus_test.ts",
+  "mcb_events_test.ts",
+  "publish_envelope_test.ts",
+  "subject_test.ts",
+];
+
+/** Files run in place of a test file that cannot run as it is. */
+export const REPLACEMENTS: Record<string, { by: string; why: string }> = {
+  "tests/nats_processes_test.ts": {
+    by: "tests/runtimes/nats_processes_variant.ts",
+    why: "it spawns its peers as `Deno.execPath() run -A ... nats_peer.ts`, " +
+      "a Deno command line; the variant runs the same test with the peers " +
+      "started by the runtime under test (MCB_PEER_COMMAND)",
+  },
+};
+
+/** Test files not run on a runtime, with the reason. */
+export const NOT_RUN: Record<string, Partial<Record<Runtime, string>>> = {
+  "tests/architecture_test.ts": {
+    node: "a static check of the .ts sources in src/ (imports, no Deno.*); " +
+      "the built package has no .ts sources (it runs under Bun, on the source)",
+  },
+  "tests/worker_test.ts": {
+    node: "Deno-only subject: a Deno Web Worker with " +
+      '`deno: { permissions: "none" }` started via `Deno.execPath() run ' +
+      "--unstable-worker-options`; Node has no such permission sandbox",
+    bun: "Deno-only subject: a Deno Web Worker with " +
+      '`deno: { permissions: "none" }` started via `Deno.execPath() run ' +
+      "--unstable-worker-options`; Bun has no such permission sandbox",
+  },
+  "tests/browser_admin_panel_test.ts": {
+    node:
+      "its subject is the browser: it drives Chromium with playwright-core " +
+      "and builds the page with Deno (scripts/build_admin_panel.ts)",
+    bun:
+      "its subject is the browser: it drives Chromium with playwright-core " +
+      "and builds the page with Deno (scripts/build_admin_panel.ts)",
+  },
+  "tests/nats_server_test.ts": {
+    bun: "it imports `npm:@nats-io/...@^3.4.0` specifiers, which Bun 1.4 " +
+      "cannot resolve (neither natively nor through a runtime plugin); it " +
+      "tests the test helper tests/nats_server.ts, which every NATS file " +
+      "exercises under Bun anyway. Runs under Node (npm: mapped by a resolve " +
+      "hook)",
+  },
+};
+
+/** The plan for one runtime. */
+export interface TestPlan {
+  /** Repository-relative test files to run, in order. */
+  run: string[];
+  /** Files not run, with why (replaced ones included). */
+  notRun: { file: string; why: string }[];
+  /** Test files found but not classified here (printed as NOT COVERED). */
+  unclassified: string[];
+}
+
+function wanted(name: string): boolean {
+  return /^(conformance|nats)_.*_test\.ts$/.test(name) ||
+    API_TESTS.includes(name);
+}
+
+/** The plan for `runtime`, from the test files now in tests/. */
+export async function planTests(runtime: Runtime): Promise<TestPlan> {
+  const files: string[] = [];
+  for await (const e of Deno.readDir(`${ROOT}tests`)) {
+    if (e.isFile && /_test\.ts$/.test(e.name)) files.push(e.name);
+  }
+  files.sort((a, b) => order(a) - order(b) || a.localeCompare(b));
+  const plan: TestPlan = { run: [], notRun: [], unclassified: [] };
+  for (const name of files) {
+    const file = `tests/${name}`;
+    const replaced = REPLACEMENTS[file];
+    const skip = NOT_RUN[file]?.[runtime];
+    if (replaced) {
+      plan.run.push(replaced.by);
+      plan.notRun.push({
+        file,
+        why: `replaced by ${replaced.by}: ${replaced.why}`,
+      });
+    } else if (skip) plan.notRun.push({ file, why: skip });
+    // Listed in NOT_RUN for another runtime only: meant to run here.
+    else if (wanted(name) || file in NOT_RUN) plan.run.push(file);
+    else plan.unclassified.push(file);
+  }
+  return plan;
+}
+
+/** Conformance first, then NATS, then the rest. */
+function order(name: string): number {
+  return name.startsWith("conformance_") ? 0 : name.startsWith("nats_") ? 1 : 2;
+}
+
+/** The module graph of test files, seen from the test side. */
+export interface TestGraph {
+  /** Repository-relative test-side modules (under tests/) to copy. */
+  testModules: Set<string>;
+  /** Repository-relative library modules imported from the test side. */
+  libraryImports: Set<string>;
+  /** `npm:` specifiers used by test-side modules. */
+  npmSpecifiers: Set<string>;
+  /** npm package names in the whole graph (tests and library). */
+  npmPackages: Set<string>;
+}
+
+const FILE_ROOT = `file://${ROOT}`;
+
+/**
+ * Walks the graphs of `roots` (repository-relative) and stops at the
+ * library boundary: anything under tests/ is test side, mod.ts and src/ are
+ * the library.
+ */
+export async function testGraph(roots: string[]): Promise<TestGraph> {
+  const graph: TestGraph = {
+    testModules: new Set(),
+    libraryImports: new Set(),
+    npmSpecifiers: new Set(),
+    npmPackages: new Set(),
+  };
+  const infos = await Promise.all(roots.map(async (root) => {
+    const { stdout } = await run(Deno.execPath(), ["info", "--json", root], {
+      cwd: ROOT,
+    });
+    return JSON.parse(stdout) as {
+      modules: {
+        kind?: string;
+        npmPackage?: string;
+        specifier: string;
+        dependencies?: {
+          specifier: string;
+          code?: { specifier: string };
+          type?: { specifier: string };
+        }[];
+      }[];
+    };
+  }));
+  for (const info of infos) {
+    for (const m of info.modules) {
+      if (m.kind === "npm" && m.npmPackage) {
+        graph.npmPackages.add(packageName(m.npmPackage));
+      }
+      const path = m.specifier.startsWith(FILE_ROOT)
+        ? m.specifier.slice(FILE_ROOT.length)
+        : undefined;
+      if (!path?.startsWith("tests/")) continue;
+      graph.testModules.add(path);
+      for (const dep of m.dependencies ?? []) {
+        if (dep.specifier.startsWith("npm:")) {
+          graph.npmSpecifiers.add(dep.specifier);
+        }
+        const target = dep.code?.specifier ?? dep.type?.specifier;
+        if (!target?.startsWith(FILE_ROOT)) continue;
+        const rel = target.slice(FILE_ROOT.length);
+        if (!rel.startsWith("tests/")) graph.libraryImports.add(rel);
+      }
+    }
+  }
+  return graph;
+}
