@@ -271,7 +271,10 @@ async function gitRepository() {
     check: false,
   }).catch(() => undefined);
   const url = r?.code === 0 ? r.stdout.trim() : "";
-  return url ? { type: "git", url: `git+${url}` } : undefined;
+  // Only a hosted repository belongs in package.json: a CI clone's origin is
+  // a local path, which npm would publish as a broken link.
+  if (!/^(https?|ssh|git):\/\/|^git@/.test(url)) return undefined;
+  return { type: "git", url: url.startsWith("git@") ? url : `git+${url}` };
 }
 
 function step(what: string): void {
