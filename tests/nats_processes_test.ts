@@ -1,12 +1,33 @@
 // Two nats buses in separate OS processes (tests/fixtures/nats_peer.ts) on a
 // real nats-server, loopback only: each publishes N events and must receive
 // the other's N (and its own) exactly once.
+//
+// Under Deno the peers run as `deno run -A nats_peer.ts`. The Node and Bun
+// runners say how to start a peer with the runtime under test in
+// MCB_PEER_COMMAND: a JSON array (executable, its flags, the peer module),
+// e.g. ["/path/node", "--import", "/path/deno_shim.mjs", "/path/nats_peer.js"].
 import assert from "node:assert/strict";
 import { startNatsServer } from "./nats_server.ts";
 
 const PEER = new URL("./fixtures/nats_peer.ts", import.meta.url).pathname;
 const ROOT = new URL("../", import.meta.url).pathname;
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
+
+/** How to start a peer: [executable, ...args before the peer's own args]. */
+function peerCommand(): string[] {
+  const fromEnv = Deno.env.get("MCB_PEER_COMMAND");
+  if (fromEnv) {
+    const command = JSON.parse(fromEnv);
+    if (
+      !Array.isArray(command) || command.length < 2 ||
+      !command.every((part) => typeof part === "string")
+    ) {
+      throw new Error(`MCB_PEER_COMMAND: a JSON string array, got ${fromEnv}`);
+    }
+    return command;
+  }
+  return [Deno.execPath(), "run", "-A", "--config", CONFIG, PEER];
+}
 
 interface Line {
   kind: string;
@@ -27,19 +48,11 @@ class Peer {
   #waiters: (() => void)[] = [];
   #output: Promise<void>;
 
-  /** Spawns `nats_peer.ts <url> <stream> <prefix> <name> <count>`. */
+  /** Spawns `<peer command> <url> <stream> <prefix> <name> <count>`. */
   constructor(readonly name: string, common: string[], count: number) {
-    this.#child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--config",
-        CONFIG,
-        PEER,
-        ...common,
-        name,
-        `${count}`,
-      ],
+    const [command, ...args] = peerCommand();
+    this.#child = new Deno.Command(command, {
+      args: [...args, ...common, name, `${count}`],
       cwd: ROOT,
       stdin: "piped",
       stdout: "piped",

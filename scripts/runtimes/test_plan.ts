@@ -24,14 +24,7 @@ const API_TESTS = [
 ];
 
 /** Files run in place of a test file that cannot run as it is. */
-export const REPLACEMENTS: Record<string, { by: string; why: string }> = {
-  "tests/nats_processes_test.ts": {
-    by: "tests/runtimes/nats_processes_variant.ts",
-    why: "it spawns its peers as `Deno.execPath() run -A ... nats_peer.ts`, " +
-      "a Deno command line; the variant runs the same test with the peers " +
-      "started by the runtime under test (MCB_PEER_COMMAND)",
-  },
-};
+export const REPLACEMENTS: Record<string, { by: string; why: string }> = {};
 
 /** Test files not run on a runtime, with the reason. */
 export const NOT_RUN: Record<string, Partial<Record<Runtime, string>>> = {
