@@ -29,6 +29,7 @@ import {
   NPM_DIR,
   npmImportsOf,
   npmPath,
+  PACK_DIR,
   rel,
   ROOT,
   run,
@@ -54,7 +55,6 @@ export interface BuildResult {
 
 const BUILD_DIR = `${CACHE}/build`;
 const STAGE_DIR = `${BUILD_DIR}/stage`;
-const PACK_DIR = `${CACHE}/pack`;
 
 /** Runs the whole build; throws on the first failure. */
 export async function buildNpm(): Promise<BuildResult> {

@@ -22,6 +22,9 @@
  * handler or loop saw each event exactly once. Ratio: vs emittery `await
  * emit` with the same number of listeners.
  *
+ * Runtime-neutral like `local.ts`: the `runtimes` suite runs these same
+ * cases under Node and Bun.
+ *
  * @module
  */
 

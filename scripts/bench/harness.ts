@@ -1,9 +1,13 @@
 /**
  * A small throughput harness shared by the bench modules (local, NATS,
- * async): warm up, time rounds of a fixed number of events, take the median,
- * and check after every round that each handler really ran. Also the shared
- * result shape (with latency percentiles and memory figures for the suites
- * that have them), percentiles and table formatting.
+ * async, and the Node and Bun runs of `runtimes.ts`): warm up, time rounds
+ * of a fixed number of events, take the median, and check after every round
+ * that each handler really ran. Also the shared result shape (with latency
+ * percentiles and memory figures for the suites that have them),
+ * percentiles and table formatting.
+ *
+ * Runtime-neutral, like `local.ts` and `async.ts`: web APIs only (no
+ * `Deno.*`), so Node and Bun run this same file (`portable.ts`).
  *
  * @module
  */
@@ -103,16 +107,50 @@ export interface BenchResult {
   roundsEventsPerSec: number[];
   latency?: LatencySummary;
   memory?: MemorySummary;
+  /**
+   * The `runtimes` suite: the runtime that measured the row (e.g. `"node
+   * 24.21.0"`), in its own process with its own baseline.
+   */
+  runtime?: string;
+  /** The `runtimes` suite: the suite of the case in that runtime. */
+  runtimeSuite?: string;
+}
+
+/**
+ * Installs a handler of unhandled promise rejections (it must keep the
+ * process alive) and returns the function that removes it.
+ */
+export type RejectionTrap = (
+  onReason: (reason: unknown) => void,
+) => () => void;
+
+/**
+ * The web-standard trap: `unhandledrejection` on `globalThis` (Deno,
+ * browsers). Node has no global `addEventListener`, and Bun has one but
+ * dispatches no `unhandledrejection` to it: their runners set a
+ * `process.on("unhandledRejection")` trap with {@linkcode setRejectionTrap}.
+ */
+const webTrap: RejectionTrap = (onReason) => {
+  const listener = (event: PromiseRejectionEvent) => {
+    event.preventDefault();
+    onReason(event.reason);
+  };
+  globalThis.addEventListener("unhandledrejection", listener);
+  return () => globalThis.removeEventListener("unhandledrejection", listener);
+};
+
+let trap: RejectionTrap = webTrap;
+
+/** Replaces how `measure` traps unhandled rejections (see `webTrap`). */
+export function setRejectionTrap(replacement: RejectionTrap): void {
+  trap = replacement;
 }
 
 // A publish that is not awaited may reject (validation, closed bus). While a
 // case runs, such a rejection is caught here instead of crashing the process,
 // and the round that produced it fails with a clear message.
 const rejections: unknown[] = [];
-function onRejection(event: PromiseRejectionEvent): void {
-  event.preventDefault();
-  rejections.push(event.reason);
-}
+const onReason = (reason: unknown) => void rejections.push(reason);
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -155,7 +193,7 @@ export async function measure(
   options: BenchOptions,
 ): Promise<BenchResult> {
   rejections.length = 0;
-  globalThis.addEventListener("unhandledrejection", onRejection);
+  const untrap = trap(onReason);
   let instance: BenchInstance | undefined;
   try {
     instance = await c.create();
@@ -177,7 +215,7 @@ export async function measure(
     };
   } finally {
     await instance?.close?.();
-    globalThis.removeEventListener("unhandledrejection", onRejection);
+    untrap();
   }
 }
 

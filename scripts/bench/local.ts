@@ -4,7 +4,10 @@
  * mitt, with 1 and 10 subscribers, validation on and off, and exact type vs
  * pattern subscriptions. Handlers only count, so dispatch cost dominates.
  *
- * Run through `main.ts`; this module only defines the cases.
+ * Run through `main.ts`; this module only defines the cases. It is
+ * runtime-neutral (web APIs and the imported packages only, no `Deno.*`):
+ * the `runtimes` suite runs these same cases under Node and Bun
+ * (`portable.ts`, `runtimes.ts`).
  *
  * @module
  */

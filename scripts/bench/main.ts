@@ -4,9 +4,9 @@
  * `--json PATH` also writes every result.
  *
  *   deno run --allow-write --allow-read --allow-env=PATH,DEBUG
- *     --allow-net=127.0.0.1 --allow-run=deno,nats-server,/usr/sbin/nats-server,...
- *     scripts/bench/main.ts
- *     [--suite local,nats,latency,async,memory] [--quick] [--filter TEXT]
+ *     --allow-net=127.0.0.1 --allow-run scripts/bench/main.ts
+ *     [--suite local,nats,latency,async,memory,runtimes] [--quick]
+ *     [--filter TEXT]
  *     [--json PATH] [--no-nats]
  *     [--events N] [--rounds N] [--warmup N]
  *     [--nats-scale F] [--nats-rounds N]
@@ -27,25 +27,36 @@
  *   `await emit` (`async.ts`); `--async-events` per round, `--rounds`.
  * - `memory`: heap and RSS before/after, one child process per scenario
  *   (`memory.ts`); counts times `--memory-scale`.
+ * - `runtimes`: the local and async cases under Node 24 (the built npm
+ *   package; `build:npm` first if there is no tarball or it is older than
+ *   the sources) and Bun (the source), each in its own process running the
+ *   same runtime-neutral code (`portable.ts`, `runtimes.ts`), ratios vs the
+ *   baselines of that process; the local and async counts. The runtimes are
+ *   installed from the npm registry into `.cache/runtimes/` on first use
+ *   (scripts/runtimes/tools.ts).
  *
- * They run in the order local, async, latency, nats, memory: the suites
- * that time local buses in this process come before any NATS bus has made
- * the shared bus code (`BaseEventBus.publish`, `deliver`) polymorphic; run
- * after the NATS suites, the local bus's async rows were a third or more
- * slower on the development machine.
+ * They run in the order local, async, latency, nats, memory, runtimes: the
+ * suites that time local buses in this process come before any NATS bus has
+ * made the shared bus code (`BaseEventBus.publish`, `deliver`) polymorphic;
+ * run after the NATS suites, the local bus's async rows were a third or more
+ * slower on the development machine. The runtimes suite comes last: it only
+ * waits for its child processes, and its first run installs tools.
  *
  * `--quick` shortens everything for a CI smoke run (under a minute); flags
  * given explicitly still win. `--filter TEXT` keeps the cases whose name
  * contains TEXT (NATS case names start with "nats ", memory ones with
- * "memory:", async ones with "async:", local latency ones with "latency").
+ * "memory:", async ones with "async:", local latency ones with "latency";
+ * the runtimes suite filters the local and async names).
  * `--no-nats` drops every case that needs a nats-server. The NATS cases
  * start their own `nats-server` (JetStream in a temp dir, WebSocket,
  * loopback only; `tests/nats_server.ts`) once, and stop it at the end.
  *
- * Permissions: `--allow-run=deno` for the memory suite's child processes
+ * Permissions: `--allow-run` for the memory suite's child processes
  * (`Deno.execPath()` when it is allowed, else `deno` from PATH), nats-server
- * for the NATS cases, `--allow-env=DEBUG` because emittery reads
- * `process.env.DEBUG` on every `emit`.
+ * for the NATS cases, and the runtimes suite's npm, Node and Bun binaries
+ * under `.cache/runtimes/` (and `build:npm`'s tools), whose paths a fixed
+ * list cannot name; `--allow-env=DEBUG` because emittery reads
+ * `process.env.DEBUG` on every `emit`, `PATH` to find npm.
  *
  * The bench fails (exits non-zero) when a case delivers a wrong count; a
  * missed performance target is only reported.
@@ -82,9 +93,22 @@ import {
   memoryScenarios,
   runMemoryScenario,
 } from "./memory.ts";
+import {
+  formatRuntimesTable,
+  runRuntimes,
+  type RuntimesOptions,
+} from "./runtimes.ts";
+import { portableCases } from "./portable.ts";
 import { type NatsServer, startNatsServer } from "../../tests/nats_server.ts";
 
-const SUITES = ["local", "nats", "latency", "async", "memory"] as const;
+const SUITES = [
+  "local",
+  "nats",
+  "latency",
+  "async",
+  "memory",
+  "runtimes",
+] as const;
 type Suite = typeof SUITES[number];
 
 interface Counts extends BenchOptions {
@@ -340,11 +364,29 @@ async function main(): Promise<void> {
   const latency = !want("latency") ? [] : latencyCases(target, latencyOptions)
     .filter(f).filter((c) => args.nats || !c.nats);
   const asyncList: BenchCase[] = want("async") ? asyncCases().filter(f) : [];
+  const asyncOptions: BenchOptions = {
+    events: args.asyncEvents,
+    rounds: args.rounds,
+    warmup: Math.ceil(args.asyncEvents / 5),
+  };
+  const localOptions: BenchOptions = {
+    events: args.events,
+    rounds: args.rounds,
+    warmup: args.warmup,
+  };
+  const runtimesOptions: RuntimesOptions = {
+    local: localOptions,
+    async: asyncOptions,
+    ...(args.filter === undefined ? {} : { filter: args.filter }),
+  };
+  const runtimes = want("runtimes")
+    ? Object.values(portableCases(runtimesOptions)).flat()
+    : [];
   const memory = !want("memory") ? [] : memoryScenarios(args.memoryScale)
     .filter(f).filter((s) => args.nats || !s.nats);
   if (
     local.length + suites.length + latency.length + asyncList.length +
-        memory.length === 0
+        memory.length + runtimes.length === 0
   ) {
     throw new Error(
       `no case selected (--suite ${[...args.suites].join(",")}, --filter ${
@@ -372,7 +414,7 @@ async function main(): Promise<void> {
   await using server = new LazyServer();
 
   if (local.length > 0) {
-    const rows = await runCases(local, args, onResult);
+    const rows = await runCases(local, localOptions, onResult);
     results.push(...rows);
     const table = formatTable(rows);
     console.log(
@@ -389,11 +431,7 @@ async function main(): Promise<void> {
   }
 
   if (asyncList.length > 0) {
-    const options: BenchOptions = {
-      events: args.asyncEvents,
-      rounds: args.rounds,
-      warmup: Math.ceil(args.asyncEvents / 5),
-    };
+    const options = asyncOptions;
     const rows = await runCases(asyncList, options, onResult);
     results.push(...rows);
     const table = formatTable(rows);
@@ -510,6 +548,50 @@ async function main(): Promise<void> {
         "heap used in both runs; RSS is shown, not bounded (V8 keeps the pages it grew into)",
     );
     report.memory = { heapBound: HEAP_BOUND, seconds, table };
+  }
+
+  if (runtimes.length > 0) {
+    const started = performance.now();
+    const options = runtimesOptions;
+    const runs = await runRuntimes(options);
+    const seconds = (performance.now() - started) / 1000;
+    for (const run of runs) results.push(...run.results);
+    // This process's local and async rows, for comparison.
+    const denoRows = results
+      .filter((r) => r.suite === "local" || r.suite === "async")
+      .map((r) => ({ ...r, runtimeSuite: r.suite }));
+    const deno = denoRows.length === 0 ? [] : [{
+      label: `deno ${Deno.version.deno}`,
+      results: denoRows,
+    }];
+    const table = formatRuntimesTable(runs, deno);
+    console.log(
+      `\nruntimes: the same local and async cases, each runtime in its own ` +
+        `process: ${
+          runs.map((r) => `${r.runtime} (${r.engine}) on ${r.library}`)
+            .join("; ")
+        }${
+          deno.length ? "; deno columns: the local and async suites above" : ""
+        }. Local ${localOptions.events.toLocaleString("en-US")} events x ` +
+        `${localOptions.rounds} rounds after ${
+          localOptions.warmup.toLocaleString("en-US")
+        } warm-up; async ${asyncOptions.events.toLocaleString("en-US")} x ` +
+        `${asyncOptions.rounds} after ${
+          asyncOptions.warmup.toLocaleString("en-US")
+        } (${seconds.toFixed(1)} s in all)\n\n${table}`,
+    );
+    console.log(
+      "\nevents/s as in the local and async tables; ratio = vs the raw " +
+        "EventTarget + new CustomEvent row (local cases) or the emittery " +
+        "await emit row (async: cases) measured by the SAME runtime in the " +
+        "same process, at the same subscriber count",
+    );
+    report.runtimes = {
+      options,
+      seconds,
+      runtimes: runs.map(({ results: _, ...run }) => run),
+      table,
+    };
   }
 
   const targets = judgeTargets(results, args);

@@ -35,9 +35,11 @@ import {
   lockedVersions,
   lockOverrides,
   nodeBinary,
+  packedTarball,
   rel,
   ROOT,
   run,
+  sha256File,
 } from "./tools.ts";
 import { planTests, testGraph } from "./test_plan.ts";
 import { type FileRun, finish, printPlan, runSuite } from "./suite.ts";
@@ -93,7 +95,7 @@ async function main(): Promise<number> {
 
   console.log("== scratch project");
   const locked = await lockedVersions();
-  const tarballSha = await sha256(tarball);
+  const tarballSha = await sha256File(tarball);
   await ensureNpmProject(SCRATCH, {
     type: "module",
     dependencies: {
@@ -272,21 +274,11 @@ function js(file: string): string {
 }
 
 async function existingTarball(): Promise<string> {
-  for await (const e of Deno.readDir(`${CACHE}/pack`)) {
-    if (e.name.endsWith(".tgz")) return `${CACHE}/pack/${e.name}`;
-  }
+  const tarball = await packedTarball();
+  if (tarball !== undefined) return tarball;
   throw new Error(
     "no tarball: run without --no-build (or deno task build:npm)",
   );
-}
-
-async function sha256(path: string): Promise<string> {
-  const digest = await crypto.subtle.digest(
-    "SHA-256",
-    await Deno.readFile(path),
-  );
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0"))
-    .join("");
 }
 
 function dirname(path: string): string {

@@ -105,7 +105,7 @@ function order(name: string): number {
 
 /** The module graph of test files, seen from the test side. */
 export interface TestGraph {
-  /** Repository-relative test-side modules (under tests/) to copy. */
+  /** Repository-relative test-side modules (under `side`, tests/) to copy. */
   testModules: Set<string>;
   /** Repository-relative library modules imported from the test side. */
   libraryImports: Set<string>;
@@ -119,10 +119,14 @@ const FILE_ROOT = `file://${ROOT}`;
 
 /**
  * Walks the graphs of `roots` (repository-relative) and stops at the
- * library boundary: anything under tests/ is test side, mod.ts and src/ are
- * the library.
+ * library boundary: anything under `side` (tests/ by default) is test side,
+ * everything else it imports (mod.ts, src/) is the library. The bench's
+ * `runtimes` suite passes "scripts/bench/".
  */
-export async function testGraph(roots: string[]): Promise<TestGraph> {
+export async function testGraph(
+  roots: string[],
+  side = "tests/",
+): Promise<TestGraph> {
   const graph: TestGraph = {
     testModules: new Set(),
     libraryImports: new Set(),
@@ -154,7 +158,7 @@ export async function testGraph(roots: string[]): Promise<TestGraph> {
       const path = m.specifier.startsWith(FILE_ROOT)
         ? m.specifier.slice(FILE_ROOT.length)
         : undefined;
-      if (!path?.startsWith("tests/")) continue;
+      if (!path?.startsWith(side)) continue;
       graph.testModules.add(path);
       for (const dep of m.dependencies ?? []) {
         if (dep.specifier.startsWith("npm:")) {
@@ -163,7 +167,7 @@ export async function testGraph(roots: string[]): Promise<TestGraph> {
         const target = dep.code?.specifier ?? dep.type?.specifier;
         if (!target?.startsWith(FILE_ROOT)) continue;
         const rel = target.slice(FILE_ROOT.length);
-        if (!rel.startsWith("tests/")) graph.libraryImports.add(rel);
+        if (!rel.startsWith(side)) graph.libraryImports.add(rel);
       }
     }
   }

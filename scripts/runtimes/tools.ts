@@ -14,6 +14,8 @@ export const ROOT: string = new URL("../../", import.meta.url).pathname;
 export const CACHE: string = `${ROOT}.cache/runtimes`;
 /** The npm build output (`deno task build:npm`). */
 export const NPM_DIR: string = `${ROOT}npm`;
+/** Where `build:npm` packs the tarball. */
+export const PACK_DIR: string = `${CACHE}/pack`;
 
 /** What `run()` returns. */
 export interface RunResult {
@@ -27,8 +29,11 @@ export interface RunResult {
 export interface RunOptions {
   cwd?: string;
   env?: Record<string, string>;
-  /** Stream the output to this process's stdout/stderr instead of capturing it. */
-  inherit?: boolean;
+  /**
+   * Stream the output to this process's stdout/stderr instead of capturing
+   * it; `"stderr"` streams stderr only and captures stdout.
+   */
+  inherit?: boolean | "stderr";
   /** SIGKILL after this long (default 10 minutes). */
   timeoutMs?: number;
   /** Fail unless the exit code is 0 (default true). */
@@ -43,14 +48,15 @@ export async function run(
   args: string[],
   options: RunOptions = {},
 ): Promise<RunResult> {
-  const mode = options.inherit ? "inherit" : "piped";
+  const errMode = options.inherit ? "inherit" : "piped";
+  const outMode = options.inherit === true ? "inherit" : "piped";
   const child = new Deno.Command(cmd, {
     args,
     cwd: options.cwd,
     env: { NO_COLOR: "1", ...options.env },
     stdin: options.stdin === undefined ? "null" : "piped",
-    stdout: mode,
-    stderr: mode,
+    stdout: outMode,
+    stderr: errMode,
   }).spawn();
   if (options.stdin !== undefined) {
     const writer = child.stdin.getWriter();
@@ -70,8 +76,8 @@ export async function run(
   const result: RunResult = {
     code: out.code,
     signal: out.signal,
-    stdout: options.inherit ? "" : dec.decode(out.stdout),
-    stderr: options.inherit ? "" : dec.decode(out.stderr),
+    stdout: outMode === "inherit" ? "" : dec.decode(out.stdout),
+    stderr: errMode === "inherit" ? "" : dec.decode(out.stderr),
   };
   if ((options.check ?? true) && (out.code !== 0 || timedOut)) {
     const why = timedOut
@@ -95,6 +101,25 @@ export async function exists(path: string): Promise<boolean> {
     if (error instanceof Deno.errors.NotFound) return false;
     throw error;
   }
+}
+
+/** The tarball `build:npm` packed last, if there is one. */
+export async function packedTarball(): Promise<string | undefined> {
+  if (!await exists(PACK_DIR)) return undefined;
+  for await (const e of Deno.readDir(PACK_DIR)) {
+    if (e.name.endsWith(".tgz")) return `${PACK_DIR}/${e.name}`;
+  }
+  return undefined;
+}
+
+/** The SHA-256 of a file, in hex. */
+export async function sha256File(path: string): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    await Deno.readFile(path),
+  );
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
 }
 
 /** Shortens an absolute path under the repository for messages. */
