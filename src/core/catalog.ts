@@ -164,7 +164,17 @@ class Catalog<S extends Record<string, EventSchema>>
     if (schema === undefined || !this.has(type)) {
       throw new EventTypeError(type, "it is not in the event catalog");
     }
-    const result = safeParse(schema as unknown as z.$ZodType, data);
+    let result: ReturnType<typeof safeParse>;
+    try {
+      result = safeParse(schema as unknown as z.$ZodType, data);
+    } catch (error) {
+      // A recursive schema on absurdly deep data overflows the stack.
+      if (!(error instanceof RangeError)) throw error;
+      throw new ValidationError(type, [{
+        path: "data",
+        message: "nested too deeply to validate",
+      }], { cause: error });
+    }
     if (result.success) return result.data as SchemaOutput<S[T]>;
     throw new ValidationError(
       type,

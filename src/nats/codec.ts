@@ -207,7 +207,8 @@ function attribute(headers: HeaderIndex, name: string) {
 }
 
 // Whether arrays/objects nest deeper than `limit` (walked without recursion).
-function tooDeep(root: unknown, limit: number): boolean {
+/** Whether `root` nests objects or arrays deeper than `limit` levels. */
+export function tooDeep(root: unknown, limit: number): boolean {
   const stack: [unknown, number][] = [[root, 1]];
   for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
     const [value, depth] = top;

@@ -39,6 +39,10 @@ export interface Received {
 export function startOptions(from: StartFrom): Partial<ConsumerConfig> {
   if (from === "new") return { deliver_policy: DeliverPolicy.New };
   if (from === "all") return { deliver_policy: DeliverPolicy.All };
+  if ("after" in from) {
+    // The bus turns { after } into { sequence } (see NatsBus) first.
+    throw new TypeError("from: { after } must be resolved to a sequence");
+  }
   if ("sequence" in from) {
     return {
       deliver_policy: DeliverPolicy.StartSequence,
@@ -121,6 +125,7 @@ export function startGroup(
   options: GroupOptions,
   handle: (msg: Received, attempt: number) => Promise<GroupOutcome>,
   onError: (error: unknown) => void,
+  onFatal: (error: unknown) => void,
 ): ConsumerHandle {
   let stopped = false;
   const ready = ensureDurable(jsm, options)
@@ -140,8 +145,13 @@ export function startGroup(
           onError,
         );
       } catch (error) {
-        // A disconnect or a server restart: report it and fetch again.
         if (stopped) break;
+        if (/permission/i.test((error as Error)?.message ?? "")) {
+          // Retrying cannot fix a refusal: end the group subscription.
+          onFatal(error);
+          break;
+        }
+        // A disconnect or a server restart: report it and fetch again.
         onError(error);
         await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE));
       }
@@ -168,12 +178,15 @@ async function drainBatch(
   const waiting: JsMsg[] = [];
   let ended = false;
   let wake: (() => void) | undefined;
+  let failure: unknown;
   const pump = (async () => {
     for await (const m of batch) {
       waiting.push(m);
       wake?.();
     }
-  })().finally(() => {
+  })().catch((error) => {
+    failure = error ?? new Error("fetch failed");
+  }).finally(() => {
     ended = true;
     wake?.();
   });
@@ -204,8 +217,10 @@ async function drainBatch(
     }
   } finally {
     clearInterval(heartbeat);
-    await pump.catch(onError);
   }
+  // The fetch itself failed (e.g. refused): let the caller decide.
+  await pump;
+  if (failure !== undefined) throw failure;
 }
 
 async function ensureDurable(
