@@ -146,12 +146,19 @@ Deno.test("subscribe() with a group takes turns between members on the local bus
   await bus.close();
 });
 
-Deno.test('subscribe() on the local bus rejects from other than "new" and a malformed group', async () => {
+Deno.test('subscribe() on the local bus rejects from "all" without history, a sequence or time, and a malformed group', async () => {
   const bus = createLocalEventBus(catalog);
   assert.throws(() => bus.subscribe(">", () => {}, { from: "all" }), {
     name: "TypeError",
-    message: /keeps none/,
+    message: /only when created with the history option/,
   });
+  await using withHistory = createLocalEventBus(catalog, { history: 4 });
+  for (const from of [{ sequence: 1 }, { time: new Date() }]) {
+    assert.throws(() => withHistory.subscribe(">", () => {}, { from }), {
+      name: "TypeError",
+      message: /accepts "new", and "all" or \{ after \}/,
+    });
+  }
   assert.throws(() => bus.subscribe(">", () => {}, { group: "a b" }), {
     name: "TypeError",
     message: /group must be/,
@@ -174,4 +181,77 @@ Deno.test("health() of the local bus reports status, subscriptions and counters"
   await bus.close();
   assert.equal(bus.health().ok, false);
   assert.equal(bus.health().status, "closed");
+});
+
+Deno.test("history: validated; 0 (the default) gives no positions; a position is undefined once its event left the ring", async () => {
+  for (const history of [-1, 1.5, Number.NaN]) {
+    assert.throws(() => createLocalEventBus(catalog, { history }), {
+      name: "RangeError",
+      message: /history must be an integer >= 0/,
+    });
+  }
+  await using plain = createLocalEventBus(catalog);
+  assert.equal(
+    plain.position(await plain.publish("index.progress", { n: 0 })),
+    undefined,
+  );
+  await using bus = createLocalEventBus(catalog, { history: 3 });
+  const events = [];
+  for (let n = 0; n < 5; n++) {
+    events.push(await bus.publish("index.progress", { n }));
+  }
+  const positions = events.map((e) => bus.position(e));
+  assert.deepEqual(positions.slice(0, 2), [undefined, undefined]);
+  assert.match(positions[2]!, /^l:[a-z0-9]{12}:3$/);
+  assert.equal(positions[4], positions[2]!.replace(/3$/, "5"));
+  assert.equal(bus.position({ ...events[4] }), undefined, "a copy has none");
+  assert.deepEqual(bus.health().details, { history: 3, position: 5 });
+});
+
+Deno.test('history: from "all" replays the ring, then live; the replay runs after subscribe() returns, and `ready` waits for it', async () => {
+  await using bus = createLocalEventBus(catalog, { history: 3 });
+  for (let n = 0; n < 5; n++) await bus.publish("index.progress", { n });
+  const got: number[] = [];
+  const sub = bus.subscribe("index.progress", (e) => {
+    got.push(e.data.n);
+  }, { from: "all" });
+  assert.deepEqual(got, [], "nothing inside subscribe()");
+  await bus.publish("index.progress", { n: 5 }); // after subscribe(): kept
+  await sub.ready;
+  assert.deepEqual(got, [3, 4, 5]);
+  await bus.publish("index.progress", { n: 6 });
+  assert.deepEqual(got, [3, 4, 5, 6]);
+});
+
+Deno.test("history: a handler publishing during the replay sees its events after the replay, in order, once", async () => {
+  await using bus = createLocalEventBus(catalog, { history: 10 });
+  const first = await bus.publish("index.progress", { n: 0 });
+  await bus.publish("index.progress", { n: 1 });
+  await bus.publish("index.progress", { n: 2 });
+  const got: number[] = [];
+  const other: number[] = [];
+  bus.subscribe("index.progress", (e) => {
+    other.push(e.data.n);
+  });
+  await bus.subscribe("index.progress", (e) => {
+    got.push(e.data.n);
+    if (e.data.n === 1) void bus.publish("index.progress", { n: 10 });
+  }, { from: { after: bus.position(first)! } }).ready;
+  await bus.publish("index.progress", { n: 3 });
+  assert.deepEqual(got, [1, 2, 10, 3]);
+  assert.deepEqual(other, [10, 3]);
+});
+
+Deno.test("history: createEventBus takes it from the config (local only); a bad value is a ConfigError", async () => {
+  const { createEventBus } = await import("../mod.ts");
+  await using bus = await createEventBus(catalog, {
+    transport: "local",
+    history: 2,
+  });
+  const e = await bus.publish("index.progress", { n: 1 });
+  assert.match(bus.position(e)!, /^l:/);
+  await assert.rejects(
+    () => createEventBus(catalog, { transport: "local", history: -2 }),
+    { name: "ConfigError", message: /history: expected an integer >= 0/ },
+  );
 });

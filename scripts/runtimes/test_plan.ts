@@ -12,6 +12,7 @@ export type Runtime = "node" | "bun";
 
 /** Test files of the library API (beyond the conformance and NATS files). */
 const API_TESTS = [
+  "sse_nats_test.ts",
   "catalog_test.ts",
   "config_env_test.ts",
   "config_secret_test.ts",
@@ -47,6 +48,24 @@ export const NOT_RUN: Record<string, Partial<Record<Runtime, string>>> = {
     bun:
       "its subject is the browser: it drives Chromium with playwright-core " +
       "and builds the page with Deno (scripts/build_admin_panel.ts)",
+  },
+  "tests/sse_test.ts": {
+    node: "its end-to-end cases serve the bridge with Deno.serve (the " +
+      "framing, token and resume logic runs on Node in sse_nats_test.ts)",
+    bun: "its end-to-end cases serve the bridge with Deno.serve (the " +
+      "framing, token and resume logic runs on Bun in sse_nats_test.ts)",
+  },
+  "tests/cli_test.ts": {
+    node: "its subject is scripts/cli.ts, a Deno command-line program",
+    bun: "its subject is scripts/cli.ts, a Deno command-line program",
+  },
+  "tests/browser_sse_panel_test.ts": {
+    node:
+      "its subject is the browser: it drives Chromium with playwright-core " +
+      "against examples/sse-server.ts, a Deno server",
+    bun:
+      "its subject is the browser: it drives Chromium with playwright-core " +
+      "against examples/sse-server.ts, a Deno server",
   },
   "tests/nats_server_test.ts": {
     bun: "it imports `npm:@nats-io/...@^3.4.0` specifiers, which Bun 1.4 " +

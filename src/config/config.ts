@@ -10,7 +10,7 @@ import { safeParse } from "zod/v4/core";
 import type { ErrorHandler } from "../core/bus.ts";
 import { ConfigError } from "../core/errors.ts";
 import { toValidationIssues } from "../core/_issues.ts";
-import { custom } from "./_checks.ts";
+import { custom, int } from "./_checks.ts";
 import {
   type NatsConfig,
   type NatsConfigInput,
@@ -41,6 +41,13 @@ export interface LocalConfigInput extends CommonConfigInput {
    * @default {"local"}
    */
   transport?: "local";
+  /**
+   * Recent events kept for resume (`position()`, `from: { after }`); see
+   * `LocalBusOptions.history`. The SSE bridge needs it to resume.
+   *
+   * @default {0}
+   */
+  history?: number;
 }
 
 /** `{ transport: "nats", nats: {...} }`: many instances over NATS. */
@@ -57,7 +64,10 @@ export type EventBusConfigInput = LocalConfigInput | NatsTransportConfigInput;
 /** A validated configuration. Safe to log and `JSON.stringify`. */
 export type EventBusConfig =
   & { source?: string; validate?: boolean; onError?: ErrorHandler }
-  & ({ transport: "local" } | { transport: "nats"; nats: NatsConfig });
+  & (
+    | { transport: "local"; history?: number }
+    | { transport: "nats"; nats: NatsConfig }
+  );
 
 const URI_REFERENCE = /^[^\s"<>\\^`{|}]+$/;
 
@@ -84,6 +94,7 @@ const commonShape = {
 // zod/mini schema of the local transport's config.
 const localConfigSchema = z.strictObject({
   transport: z.optional(z.literal("local")),
+  history: z.optional(int(0)),
   ...commonShape,
 });
 

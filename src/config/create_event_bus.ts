@@ -79,7 +79,8 @@ export async function createEventBus<C extends EventCatalog>(
   const parsed = parseConfig(config);
   const { source, onError, validate } = parsed;
   if (parsed.transport === "local") {
-    return createLocalEventBus(catalog, { source, onError, validate });
+    const { history } = parsed;
+    return createLocalEventBus(catalog, { source, onError, validate, history });
   }
   const { openNatsEventBus } = await import("../nats/nats_bus.ts");
   return await openNatsEventBus(catalog, {

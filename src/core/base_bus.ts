@@ -20,6 +20,7 @@ import type {
   MatchedEvent,
   OnceOptions,
   PublishOptions,
+  ResumeGap,
   SubscribeOptions,
   Subscription,
 } from "./bus.ts";
@@ -146,7 +147,15 @@ export abstract class BaseEventBus<C extends EventCatalog = EventCatalog>
       this.counters.invalid++;
       return Promise.reject(error);
     }
-    const sent = this._send(event);
+    let sent: Promise<void> | void;
+    try {
+      sent = this._send(event);
+    } catch (error) {
+      // publish() never throws: a transport's synchronous refusal (size,
+      // encoding) is a rejection like any other; a bad value is invalid.
+      if ((error as Error)?.name === "ValidationError") this.counters.invalid++;
+      return Promise.reject(error);
+    }
     if (sent === undefined) {
       this.counters.published++;
       return Promise.resolve(event as EventOf<C, T>);
@@ -192,6 +201,26 @@ export abstract class BaseEventBus<C extends EventCatalog = EventCatalog>
         `subscribe("${pattern}"): group must be 1-128 characters of A-Z, a-z, 0-9, "_" or "-", got ${
           JSON.stringify(group)
         }`,
+      );
+    }
+    const from = options?.from;
+    if (typeof from === "object" && from !== null && "after" in from) {
+      if (typeof from.after !== "string") {
+        throw new TypeError(
+          `subscribe("${pattern}"): from.after must be a position string from bus.position(), got ${typeof from
+            .after}`,
+        );
+      }
+      if (group !== undefined) {
+        throw new TypeError(
+          `subscribe("${pattern}"): from: { after } resumes one subscriber and cannot be combined with group "${group}" (a group keeps its own position)`,
+        );
+      }
+    }
+    if (options?.onGap !== undefined && typeof options.onGap !== "function") {
+      throw new TypeError(
+        `subscribe("${pattern}"): onGap must be a function, got ${typeof options
+          .onGap}`,
       );
     }
     const types = this.catalog.typesMatching(pattern);
@@ -269,6 +298,20 @@ export abstract class BaseEventBus<C extends EventCatalog = EventCatalog>
     }
   }
 
+  /**
+   * Tells a resumed subscription it could not start exactly after its
+   * position (before its first event); a throwing `onGap` is isolated.
+   */
+  protected reportGap(sub: BusSubscription, gap: ResumeGap): void {
+    if (!sub.active || sub.onGap === undefined) return;
+    try {
+      sub.onGap(gap);
+    } catch (error) {
+      this.counters.handlerErrors++;
+      this.report(error, { kind: "handler", pattern: sub.pattern });
+    }
+  }
+
   /** Subscriptions not yet ended. */
   protected get subscriptionCount(): number {
     return this.#subscriptions.size;
@@ -316,6 +359,14 @@ export abstract class BaseEventBus<C extends EventCatalog = EventCatalog>
 
   hasSubscribers(type: EventType<C>): boolean {
     return this._hasSubscribers(type);
+  }
+
+  /**
+   * The resume position of `event` (see `EventBus.position`). This default
+   * is for transports that keep no history: always `undefined`.
+   */
+  position(_event: CloudEvent): string | undefined {
+    return undefined;
   }
 
   stats(): BusStats {

@@ -34,14 +34,39 @@ export type PublishOptions = EnvelopeOptions;
 
 /**
  * Where a subscription starts: `"new"` (events published after it is
- * ready), `"all"` (the whole history), a time or a stream sequence. Only
- * transports that keep history (nats) accept anything but `"new"`.
+ * ready), `"all"` (the whole history), a time, a stream sequence, or just
+ * after a position returned by {@linkcode EventBus.position} (resume).
+ *
+ * Which transports accept what: nats accepts all of them; local accepts
+ * `"all"` and `{ after }` only when created with `history` (its bounded
+ * ring of recent events), and `"new"` always.
  */
 export type StartFrom =
   | "new"
   | "all"
   | { time: Date | string }
-  | { sequence: number };
+  | { sequence: number }
+  | { after: string };
+
+/**
+ * Why a subscription made with `from: { after }` could not start exactly
+ * after that position. Reported to `onGap` before the first resumed event.
+ */
+export interface ResumeGap {
+  /** The position asked for. */
+  after: string;
+  /**
+   * `"expired"`: the history no longer reaches back to it (local: the ring
+   * was overwritten; nats: the stream no longer holds the events after it);
+   * delivery starts with the oldest event still kept, so some events may be
+   * missing. `"unknown"`: it is not a position of this bus (malformed,
+   * another transport, another local bus, another stream, or past the
+   * stream's end); delivery starts with new events.
+   */
+  reason: "expired" | "unknown";
+  /** A readable explanation. */
+  message: string;
+}
 
 /** Options of {@linkcode EventBus.subscribe}. */
 export interface SubscribeOptions {
@@ -62,11 +87,20 @@ export interface SubscribeOptions {
    */
   group?: string;
   /**
-   * Replay history, then continue live (nats only).
+   * Replay history, then continue live. `{ after: position }` resumes just
+   * after an event: every matching event published after it, then live
+   * ones, with no gap and no repeat (see `onGap` for when that is not
+   * possible). Cannot be combined with `group`.
    *
    * @default {"new"}
    */
   from?: StartFrom;
+  /**
+   * With `from: { after }`: told, before the first resumed event, when the
+   * transport cannot resume exactly after that position (see
+   * {@linkcode ResumeGap}). A throw is isolated like a handler error.
+   */
+  onGap?: (gap: ResumeGap) => void;
 }
 
 /** What an `events()` iterator does when its buffer is full. */
@@ -74,7 +108,7 @@ export type OverflowPolicy = "drop-oldest" | "error";
 
 /** Options of {@linkcode EventBus.events}. */
 export interface EventsOptions
-  extends Pick<SubscribeOptions, "group" | "from"> {
+  extends Pick<SubscribeOptions, "group" | "from" | "onGap"> {
   /** Aborting it ends the iterator. */
   signal?: AbortSignal;
   /**
@@ -234,6 +268,21 @@ export interface EventBus<C extends EventCatalog = EventCatalog>
 
   /** Whether an event of `type` would reach at least one subscriber here. */
   hasSubscribers(type: EventType<C>): boolean;
+
+  /**
+   * The resume position of `event`: an opaque string to pass later as
+   * `subscribe(pattern, handler, { from: { after: position } })`, even to
+   * another bus of the same transport that shares the history (nats: the
+   * same stream), or `undefined` when this bus cannot resume after it.
+   *
+   * `event` must be the object this bus delivered to a handler or iterator,
+   * or returned from `publish` (not a copy). Positions are
+   * `l:<bus id>:<counter>` on local (only with the `history` option, and
+   * while the event is in its ring; the id is random per bus) and
+   * `n:<stream>:<stream sequence>` on nats (persistent types only;
+   * ephemeral events have no position).
+   */
+  position(event: CloudEvent): string | undefined;
 
   /** A snapshot of the counters. */
   stats(): BusStats;

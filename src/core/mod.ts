@@ -47,6 +47,7 @@ export type {
   OnceOptions,
   OverflowPolicy,
   PublishOptions,
+  ResumeGap,
   StartFrom,
   SubscribeOptions,
   Subscription,

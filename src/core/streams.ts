@@ -67,7 +67,12 @@ export function createEventStream(
   const sub = host.subscribe(
     pattern,
     (event) => queue.push(event),
-    { signal: options?.signal, group: options?.group, from: options?.from },
+    {
+      signal: options?.signal,
+      group: options?.group,
+      from: options?.from,
+      onGap: options?.onGap,
+    },
     () => queue.end(),
   );
   queue.ready = sub.ready;

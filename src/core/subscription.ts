@@ -6,6 +6,7 @@
 
 import type {
   EventHandler,
+  ResumeGap,
   StartFrom,
   SubscribeOptions,
   Subscription,
@@ -33,6 +34,8 @@ export class BusSubscription implements Subscription {
   readonly group: string | undefined;
   /** Where delivery starts. */
   readonly from: StartFrom;
+  /** Told when `from: { after }` cannot resume exactly. */
+  readonly onGap: ((gap: ResumeGap) => void) | undefined;
   /** Transports with asynchronous setup replace it in `_attach`. */
   ready: Promise<void> = READY;
   #bus: SubscriptionOwner;
@@ -54,6 +57,7 @@ export class BusSubscription implements Subscription {
     this.once = options?.once === true;
     this.group = options?.group;
     this.from = options?.from ?? "new";
+    this.onGap = options?.onGap;
     this.#onEnd = onEnd;
     const signal = options?.signal;
     if (signal !== undefined) {

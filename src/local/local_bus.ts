@@ -1,6 +1,6 @@
 /**
  * The local transport: delivery inside one process over the web-standard
- * `EventTarget`.
+ * `EventTarget`, with an optional bounded ring of recent events for resume.
  *
  * @module
  */
@@ -11,11 +11,28 @@ import {
   type BusSubscription,
 } from "../core/base_bus.ts";
 import type { EventCatalog } from "../core/catalog.ts";
-import type { BusHealth, EventBus } from "../core/bus.ts";
+import type { BusHealth, EventBus, ResumeGap } from "../core/bus.ts";
 import type { CloudEvent } from "../core/envelope.ts";
 
 /** Options of {@linkcode createLocalEventBus}. */
-export type LocalBusOptions = BusOptions;
+export interface LocalBusOptions extends BusOptions {
+  /**
+   * Keep the last `history` published events (whatever their subscribers)
+   * in a ring, so that `position(event)` returns a resume position and
+   * `subscribe(..., { from: { after: position } })` (or `from: "all"`, the
+   * whole ring) replays what a subscriber missed, then continues live. A
+   * position older than the ring is reported to `onGap` as `"expired"`.
+   *
+   * `0` keeps nothing: `position()` returns `undefined`, `from: "all"` is
+   * refused, and publish does no extra work. With a ring, each publish
+   * also stores the event in one slot of it (a few nanoseconds);
+   * `position(event)` looks for the event from the newest one, and returns
+   * `undefined` once it has left the ring.
+   *
+   * @default {0}
+   */
+  history?: number;
+}
 
 /** The DOM event dispatched once per publish; reused between dispatches. */
 class BusEvent extends Event {
@@ -52,8 +69,28 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
   #routes = new Map<string, Route>();
   #dispatching = false;
   #pending: CloudEvent[] = [];
+  /** The last published events, by position modulo its length; or none. */
+  #ring: (CloudEvent | undefined)[] | undefined;
+  /** Position of the last published event (counts every publish). */
+  #seq = 0;
+  /** `l:<random bus id>:`, the prefix of this bus's positions. */
+  #prefix: string;
+
+  constructor(catalog: C, options: LocalBusOptions = {}) {
+    super(catalog, options);
+    const history = options.history ?? 0;
+    if (!Number.isSafeInteger(history) || history < 0) {
+      throw new RangeError(
+        `createLocalEventBus: history must be an integer >= 0, got ${history}`,
+      );
+    }
+    this.#prefix = `l:${randomId()}:`;
+    if (history > 0) this.#ring = new Array(history);
+  }
 
   protected _send(event: CloudEvent): void {
+    const ring = this.#ring;
+    if (ring !== undefined) ring[++this.#seq % ring.length] = event;
     const route = this.#routes.get(event.type);
     if (route === undefined) return;
     if (this.#dispatching) {
@@ -63,16 +100,46 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
     this.#dispatching = true;
     try {
       this.#fire(route, event);
-      const pending = this.#pending;
-      for (let i = 0; i < pending.length; i++) {
-        const next = pending[i];
-        const r = this.#routes.get(next.type);
-        if (r !== undefined) this.#fire(r, next);
-      }
-      pending.length = 0;
+      this.#drain();
     } finally {
       this.#dispatching = false;
     }
+  }
+
+  /** Dispatches the publishes queued by handlers, in order. */
+  #drain(): void {
+    const pending = this.#pending;
+    for (let i = 0; i < pending.length; i++) {
+      const next = pending[i];
+      const r = this.#routes.get(next.type);
+      if (r !== undefined) this.#fire(r, next);
+    }
+    pending.length = 0;
+  }
+
+  /**
+   * Found by looking for `event` in the ring from the newest one (so it
+   * costs nothing at publish, and little for recent events): `undefined`
+   * without history, and once the event has left the ring (resuming after
+   * it would be a gap anyway).
+   */
+  override position(event: CloudEvent): string | undefined {
+    const ring = this.#ring;
+    if (ring === undefined) return undefined;
+    const oldest = Math.max(1, this.#seq - ring.length + 1);
+    for (let seq = this.#seq; seq >= oldest; seq--) {
+      if (ring[seq % ring.length] === event) return this.#prefix + seq;
+    }
+    return undefined;
+  }
+
+  /** The counter in one of this bus's positions, or undefined. */
+  #parsePosition(position: string): number | undefined {
+    if (!position.startsWith(this.#prefix)) return undefined;
+    const digits = position.slice(this.#prefix.length);
+    if (!/^\d{1,15}$/.test(digits)) return undefined;
+    const seq = Number(digits);
+    return seq <= this.#seq ? seq : undefined;
   }
 
   #fire(route: Route, event: CloudEvent): void {
@@ -104,13 +171,109 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
   }
 
   protected _attach(sub: BusSubscription): void {
-    if (sub.from !== "new") {
+    const from = sub.from;
+    if (from === "new") {
+      this.#attachLive(sub);
+      return;
+    }
+    const after = from === "all"
+      ? undefined
+      : typeof from === "object" && "after" in from
+      ? from.after
+      : null;
+    if (after === null || (after === undefined && this.#ring === undefined)) {
       throw new TypeError(
         `subscribe("${sub.pattern}"): from ${
           JSON.stringify(sub.from)
-        } needs a transport that keeps history (nats); the local transport keeps none`,
+        } needs a transport that keeps history: the local transport accepts "new", and "all" or { after } only when created with the history option (nats accepts all)`,
       );
     }
+    if (this.#ring === undefined) {
+      // No history: no position of this bus exists. Live at once (nothing
+      // can be delivered before subscribe() returns), gap reported first.
+      this.#attachLive(sub);
+      this.reportGap(sub, {
+        after: after!,
+        reason: "unknown",
+        message:
+          `"${after}" cannot be resumed from: this local bus keeps no history (create it with the history option); starting with new events`,
+      });
+      return;
+    }
+    let start = 0;
+    let gap: ResumeGap | undefined;
+    if (after !== undefined) {
+      const seq = this.#parsePosition(after);
+      if (seq === undefined) {
+        start = this.#seq;
+        gap = {
+          after,
+          reason: "unknown",
+          message:
+            `"${after}" is not a position of this local bus (another bus or process, or malformed); starting with new events`,
+        };
+      } else start = seq;
+    }
+    // Replay in a microtask, so the handler never runs inside subscribe();
+    // every publish until then lands in the ring and is replayed too.
+    sub.ready = new Promise<void>((resolve) =>
+      queueMicrotask(() => {
+        try {
+          this.#resume(sub, start, after, gap);
+        } finally {
+          resolve();
+        }
+      })
+    );
+  }
+
+  /**
+   * Delivers the ring's events after position `start` to `sub`, then makes
+   * it live. Publishes made by its handler meanwhile are queued and
+   * dispatched after the replay, so nothing is skipped or repeated.
+   */
+  #resume(
+    sub: BusSubscription,
+    start: number,
+    after: string | undefined,
+    gap: ResumeGap | undefined,
+  ): void {
+    if (!sub.active || this.closed) return;
+    const ring = this.#ring;
+    const end = this.#seq;
+    const replay: CloudEvent[] = [];
+    if (ring !== undefined) {
+      const oldest = Math.max(1, end - ring.length + 1);
+      if (after !== undefined && gap === undefined && start + 1 < oldest) {
+        gap = {
+          after,
+          reason: "expired",
+          message: `the ${
+            oldest - start - 1
+          } events after "${after}" are no longer in this local bus's history of ${ring.length}; resuming from the oldest one kept`,
+        };
+      }
+      for (let seq = Math.max(start + 1, oldest); seq <= end; seq++) {
+        const event = ring[seq % ring.length]!;
+        if (sub.types.includes(event.type)) replay.push(event);
+      }
+    }
+    if (gap !== undefined) this.reportGap(sub, gap);
+    if (!sub.active) return;
+    this.#dispatching = true;
+    try {
+      this.#attachLive(sub);
+      for (const event of replay) {
+        if (!sub.active) break;
+        this.deliver(sub, event);
+      }
+      this.#drain();
+    } finally {
+      this.#dispatching = false;
+    }
+  }
+
+  #attachLive(sub: BusSubscription): void {
     for (const type of sub.types) {
       let route = this.#routes.get(type);
       if (route === undefined) {
@@ -163,21 +326,33 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
   }
 
   health(): BusHealth {
-    return {
+    const health: BusHealth = {
       transport: "local",
       ok: !this.closed,
       status: this.closed ? "closed" : "ready",
       subscriptions: this.subscriptionCount,
       stats: this.stats(),
     };
+    if (this.#ring !== undefined) {
+      health.details = { history: this.#ring.length, position: this.#seq };
+    }
+    return health;
   }
+}
+
+/** 12 random base-36 characters. */
+function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  let id = "";
+  for (const b of bytes) id += (b % 36).toString(36);
+  return id;
 }
 
 /**
  * Creates a bus that delivers inside this process. Nothing to install.
  *
  * @param catalog The event catalog (see `defineEvents`).
- * @param options `source`, `onError`, `validate`.
+ * @param options `source`, `onError`, `validate`, `history`.
  * @returns A ready bus.
  *
  * @example Publish and subscribe

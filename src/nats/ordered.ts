@@ -24,6 +24,8 @@ const REOPEN_PAUSE = 250;
  * recovery of `consume()` after a server restart can stall for the length
  * of its heartbeat timeout, ~45 s.)
  *
+ * @param from Where to start; a promise when the start must be looked up
+ * first (resuming after a position).
  * @param onReconnect Registers a callback for each reconnect; returns its
  * removal.
  * @param onError Told of errors while reading; reading goes on. A failure
@@ -33,7 +35,7 @@ export function startOrdered(
   js: JetStreamClient,
   stream: string,
   filter: string,
-  from: StartFrom,
+  from: StartFrom | Promise<StartFrom>,
   onReconnect: (listener: () => void) => () => void,
   onMessage: (msg: Received) => void,
   onError: (error: unknown) => void,
@@ -72,7 +74,7 @@ export function startOrdered(
     });
   };
 
-  const ready = open(from, true);
+  const ready = Promise.resolve(from).then((start) => open(start, true));
   const reopen = () => {
     reopening = reopening.then(async () => {
       await ready.catch(() => {});

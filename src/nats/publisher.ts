@@ -60,7 +60,8 @@ export class DurablePublisher {
   }
 
   /**
-   * Resolves once JetStream stored the message (or found it a duplicate).
+   * Resolves with the message's stream sequence once JetStream stored it
+   * (or found it a duplicate: then the sequence of the stored original).
    *
    * @throws {PublishTimeoutError} after the deadline.
    * @throws {PublishRejectedError} for a non-retryable refusal.
@@ -71,7 +72,7 @@ export class DurablePublisher {
     payload: Uint8Array,
     headers: MsgHdrs,
     id: string,
-  ): Promise<void> {
+  ): Promise<number> {
     const p = this.#publish(type, subject, payload, headers, id);
     this.#inflight.add(p);
     const done = () => this.#inflight.delete(p);
@@ -85,7 +86,7 @@ export class DurablePublisher {
     payload: Uint8Array,
     headers: MsgHdrs,
     id: string,
-  ): Promise<void> {
+  ): Promise<number> {
     const deadline = Date.now() + this.#timeout;
     let attempts = 0;
     let last: unknown;
@@ -107,12 +108,12 @@ export class DurablePublisher {
       }
       attempts++;
       try {
-        await this.#js.publish(subject, payload, {
+        const ack = await this.#js.publish(subject, payload, {
           msgID: id,
           headers,
           timeout: Math.min(remaining, ATTEMPT_TIMEOUT),
         });
-        return;
+        return ack.seq;
       } catch (error) {
         if (!isRetryable(error)) {
           throw new PublishRejectedError(type, reasonOf(error), {

@@ -18,6 +18,7 @@ import {
 import { sleep, waitFor } from "./_assert.ts";
 import { deliveryCases } from "./_delivery_cases.ts";
 import { lifecycleCases } from "./_lifecycle_cases.ts";
+import { resumeCases } from "./_resume_cases.ts";
 
 /** The schemas of {@linkcode conformanceEvents}. */
 export type ConformanceSchemas = {
@@ -106,6 +107,11 @@ export type CaseFn = (ctx: CaseContext) => Promise<void>;
 /**
  * The suite's cases, bound to a transport.
  *
+ * Cases whose name starts with `position()` test resuming
+ * (`bus.position(event)` and `from: { after }`); a transport (or a
+ * configuration, such as a local bus without `history`) that keeps no
+ * history skips them with a reason.
+ *
  * @param options The transport's factory and skips.
  * @returns One entry per case, to register with a test runner.
  * @throws {TypeError} when a skip names no case or gives no reason.
@@ -125,7 +131,11 @@ export type CaseFn = (ctx: CaseContext) => Promise<void>;
 export function conformanceCases(
   options: ConformanceOptions,
 ): ConformanceCase[] {
-  const all: Record<string, CaseFn> = { ...deliveryCases, ...lifecycleCases };
+  const all: Record<string, CaseFn> = {
+    ...deliveryCases,
+    ...lifecycleCases,
+    ...resumeCases,
+  };
   const skip = options.skip ?? {};
   for (const [name, reason] of Object.entries(skip)) {
     if (!(name in all)) throw new TypeError(`skip: no case named "${name}"`);
