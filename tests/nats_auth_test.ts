@@ -6,6 +6,7 @@ import { z } from "zod";
 import { createEventBus, defineEvents } from "../mod.ts";
 import { NatsConnectionError, PublishRejectedError } from "../src/nats/mod.ts";
 import { startNatsServer } from "./nats_server.ts";
+import { withTimeout } from "./_timeouts.ts";
 
 const events = defineEvents({
   "order.created": z.object({ id: z.number().int() }),
@@ -36,18 +37,6 @@ function shown(error: unknown): string {
     (error as Error)?.stack,
     Deno.inspect(error, { depth: 10 }),
   ].join("\n");
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string) {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Expects `createEventBus` to reject fast with refused credentials. */

@@ -13,36 +13,11 @@ import {
   StreamConfigError,
 } from "../src/nats/mod.ts";
 import { freePort, startNatsServer } from "./nats_server.ts";
+import { rejection, withTimeout } from "./_timeouts.ts";
 
 const events = defineEvents({
   "order.created": z.object({ n: z.number().int() }),
 });
-
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string) {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** The rejection of `p` (fails if it resolves), within `ms`. */
-async function rejection(p: Promise<unknown>, ms: number, what: string) {
-  const outcome = await withTimeout(
-    p.then((v) => ({ ok: true, v }), (e) => ({ ok: false, v: e })),
-    ms,
-    `${what} did not settle`,
-  );
-  if (outcome.ok) {
-    await (outcome.v as { close?(): Promise<void> })?.close?.();
-    assert.fail(`${what} should have rejected`);
-  }
-  return outcome.v as Error;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Nats = Parameters<typeof createEventBus>[1] & { transport: "nats" };

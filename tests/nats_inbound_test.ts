@@ -8,6 +8,7 @@ import { headers as natsHeaders, wsconnect } from "@nats-io/nats-core";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { createEventBus, defineEvents, type ErrorContext } from "../mod.ts";
 import { startNatsServer } from "./nats_server.ts";
+import { withTimeout } from "./_timeouts.ts";
 
 const events = defineEvents({
   "order.created": z.strictObject({ id: z.number().int() }),
@@ -34,18 +35,6 @@ function binaryHeaders(
   };
   for (const [k, v] of Object.entries(all)) if (k !== omit) h.set(k, v);
   return h;
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string) {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 interface Bad {

@@ -26,22 +26,11 @@ import {
 } from "../../mod.ts";
 import { PublishRejectedError } from "../../src/nats/mod.ts";
 import { startNatsServer } from "../nats_server.ts";
+import { withTimeout } from "../_timeouts.ts";
 
 const T = { sanitizeOps: false, sanitizeResources: false };
 const te = new TextEncoder();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string) {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Object.prototype's own keys, to compare before and after. */
 const protoKeys = () => Object.getOwnPropertyNames(Object.prototype).sort();

@@ -12,6 +12,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { createEventBus, defineEvents } from "../../mod.ts";
 import type { ConnectionStatus, NatsEventBus } from "../../src/nats/mod.ts";
 import { type ClusterNode, startNatsCluster } from "./_cluster.ts";
+import { withTimeout } from "../_timeouts.ts";
 
 const events = defineEvents({
   "order.created": z.object({ n: z.number().int() }),
@@ -19,18 +20,6 @@ const events = defineEvents({
 type Bus = NatsEventBus<typeof events>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string) {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Waits until `done()` or `ms` passed; returns whether it is done. */
 async function until(done: () => boolean, ms: number): Promise<boolean> {

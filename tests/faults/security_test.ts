@@ -29,37 +29,12 @@ import {
   PublishRejectedError,
 } from "../../src/nats/mod.ts";
 import { type NatsUser, startNatsServer } from "../nats_server.ts";
+import { rejection, withTimeout } from "../_timeouts.ts";
 
 const T = { sanitizeOps: false, sanitizeResources: false };
 const te = new TextEncoder();
 const td = new TextDecoder();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string) {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** The rejection of `p` within `ms` (fails if it resolves). */
-async function rejection(p: Promise<unknown>, ms: number, what: string) {
-  const outcome = await withTimeout(
-    p.then((v) => ({ ok: true, v }), (e) => ({ ok: false, v: e })),
-    ms,
-    `${what} did not settle`,
-  );
-  if (outcome.ok) {
-    await (outcome.v as { close?(): Promise<void> })?.close?.();
-    assert.fail(`${what} should have failed`);
-  }
-  return outcome.v as Error;
-}
 
 /** Every way an error is usually shown, its causes included. */
 function shown(error: unknown): string {
