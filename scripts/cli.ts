@@ -11,8 +11,8 @@
  * ```
  *
  * Configured like the library: the `MCB_EVENT_BUS_*` environment variables
- * (`configFromEnv`), or `--config FILE`, a JSON file with what
- * `createEventBus` takes (then the environment is not read). Exit status:
+ * (`configFromEnv`), and `--config FILE`: a `.json`, `.jsonc` or `.toml` file
+ * read by `loadConfig` (the environment variables win over it). Exit status:
  * 0 done, 1 failed (connection, publish), 2 usage or input errors (bad
  * arguments, bad JSON, unknown type, invalid data, bad configuration).
  *
@@ -27,10 +27,10 @@ import {
   encodeCloudEvent,
   type EventBusConfig,
   mcbEvents,
-  parseConfig,
   type StartFrom,
   ValidationError,
 } from "../mod.ts";
+import { loadConfig as loadConfigFile } from "../src/config_file/mod.ts";
 
 const USAGE = `Usage: deno task events -- <command> [options]
 
@@ -50,8 +50,8 @@ Commands:
   types               list the event types and whether they are ephemeral
 
 Options:
-  --config FILE       JSON configuration (as createEventBus takes) instead of
-                      the MCB_EVENT_BUS_* environment variables
+  --config FILE       a .json, .jsonc or .toml configuration file (README
+                      "Configuration"); MCB_EVENT_BUS_* variables win over it
   -h, --help          this help
 
 Environment: MCB_EVENT_BUS_TRANSPORT=nats, MCB_EVENT_BUS_NATS_SERVERS=ws://...,
@@ -120,29 +120,28 @@ async function loadConfig(parsed: Parsed, io: CliIO): Promise<EventBusConfig> {
   const file = parsed.flags.get("--config");
   let config: EventBusConfig;
   if (typeof file === "string") {
-    let text: string;
     try {
-      text = await io.readFile(file);
+      config = await loadConfigFile({
+        file,
+        readTextFile: io.readFile,
+        env: io.env,
+      });
     } catch (error) {
-      throw new UsageError(
-        `--config ${file}: cannot read it (${(error as Error).message})`,
-      );
+      // The file itself (unreadable, bad syntax) is a usage error.
+      if (
+        error instanceof ConfigError && error.issues.length === 1 &&
+        error.issues[0].path === file
+      ) {
+        throw new UsageError(`--config ${file}: ${error.issues[0].message}`);
+      }
+      throw error;
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw new UsageError(
-        `--config ${file}: not valid JSON (${(error as Error).message})`,
-      );
-    }
-    config = parseConfig(json);
   } else config = configFromEnv(io.env);
   if (config.transport !== "nats") {
     throw new UsageError(
       "the CLI needs a NATS bus (a local bus lives inside one process): " +
         "set MCB_EVENT_BUS_TRANSPORT=nats and MCB_EVENT_BUS_NATS_SERVERS=ws://host:port, " +
-        'or pass --config FILE with { "transport": "nats", "nats": { "servers": ... } }',
+        'or pass --config FILE with transport = "nats" and nats.servers',
     );
   }
   return config;

@@ -4,17 +4,23 @@
  * broken notifier) react without knowing each other or the indexer.
  *
  * Run with `deno task demo` (no permissions needed). The modules live in
- * `scripts/demo/`, one file each.
+ * `scripts/demo/`, one file each. `--config FILE` takes the bus settings from
+ * a `.json`, `.jsonc` or `.toml` file (see `loadConfig`); reading it needs
+ * `deno run --allow-read scripts/demo.ts --config examples/config/local.toml`
+ * (and a nats transport needs `--allow-net` as well).
  *
  * @module
  */
 
 import {
+  ConfigError,
   createEventBus,
   type ErrorHandler,
+  type EventBusConfigInput,
   mcbEvents,
   ValidationError,
 } from "../mod.ts";
+import { loadConfig } from "../src/config_file/mod.ts";
 import { startAudit } from "./demo/audit.ts";
 import { startCache } from "./demo/cache.ts";
 import { runIndexer } from "./demo/indexer.ts";
@@ -51,12 +57,31 @@ function heading(text: string): void {
   console.log(`\n── ${text} ${"─".repeat(Math.max(0, 66 - text.length))}`);
 }
 
-async function main(): Promise<void> {
-  const bus = await createEventBus(mcbEvents, {
-    transport: "local",
-    source: "/demo/indexer",
-    onError,
+/** The bus settings: `--config FILE`, or the local transport. */
+async function demoConfig(args: string[]): Promise<EventBusConfigInput> {
+  const at = args.findIndex((a) =>
+    a === "--config" || a.startsWith("--config=")
+  );
+  if (at === -1) {
+    return { transport: "local", source: "/demo/indexer", onError };
+  }
+  const file = args[at].includes("=")
+    ? args[at].slice("--config=".length)
+    : args[at + 1];
+  if (file === undefined) throw new Error("--config needs a FILE");
+  const config = await loadConfig({
+    file,
+    readTextFile: (path) => Deno.readTextFile(path),
+    overrides: { onError },
   });
+  return {
+    ...config,
+    source: config.source ?? "/demo/indexer",
+  } as EventBusConfigInput;
+}
+
+async function main(): Promise<void> {
+  const bus = await createEventBus(mcbEvents, await demoConfig(Deno.args));
 
   // Each module gets the bus and nothing else. The broken notifier subscribes
   // first: the modules after it still receive the event it throws on.
@@ -84,4 +109,10 @@ async function main(): Promise<void> {
   printTable([{ ...bus.stats() }]);
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`demo: ${error.message}`);
+  Deno.exit(2);
+}

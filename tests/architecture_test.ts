@@ -59,6 +59,7 @@ Deno.test("src/ layers depend one way: core imports no transport, local, nats an
       nats: ["core"],
       sse: ["core"],
       config: ["core", "local", "nats"],
+      config_file: ["core", "config"],
     };
     for (const target of imports) {
       if (!(allowed[layer] ?? ["core"]).includes(target)) {

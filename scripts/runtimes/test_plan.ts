@@ -12,6 +12,7 @@ export type Runtime = "node" | "bun";
 
 /** Test files of the library API (beyond the conformance and NATS files). */
 const API_TESTS = [
+  "config_file_test.ts",
   "sse_nats_test.ts",
   "catalog_test.ts",
   "config_env_test.ts",
@@ -54,6 +55,10 @@ export const NOT_RUN: Record<string, Partial<Record<Runtime, string>>> = {
       "framing, token and resume logic runs on Node in sse_nats_test.ts)",
     bun: "its end-to-end cases serve the bridge with Deno.serve (the " +
       "framing, token and resume logic runs on Bun in sse_nats_test.ts)",
+  },
+  "tests/config_file_test.ts": {
+    node: "some of its cases drive Deno programs (scripts/cli.ts, " +
+      "scripts/schema.ts); it runs on Bun, where loadConfig is the same code",
   },
   "tests/cli_test.ts": {
     node: "its subject is scripts/cli.ts, a Deno command-line program",

@@ -72,6 +72,31 @@ const TRANSPORT_ALIASES: Record<string, string> = {
 export function configFromEnv(
   env: Record<string, string | undefined>,
 ): EventBusConfig {
+  const { nats, ...input } = envInput(env);
+  if (input.transport === "nats") {
+    (input as Record<string, unknown>).nats = nats;
+  }
+  try {
+    return parseConfig(input);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(
+      error.issues.map((issue) => ({
+        path: envNameFor(issue.path),
+        message: issue.message,
+      })),
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * The raw (unvalidated) keys the variables set; `nats` holds the `nats.*`
+ * ones whatever the transport. Used to layer the environment over a file.
+ */
+export function envInput(
+  env: Record<string, string | undefined>,
+): { transport?: unknown; source?: string; nats: Record<string, unknown> } {
   const get = (name: keyof typeof ENV_VARIABLES): string | undefined => {
     let value = env[name];
     if (value === undefined || value.trim() === "") {
@@ -100,23 +125,11 @@ export function configFromEnv(
       ? value.split(",").map((s) => s.trim()).filter((s) => s !== "")
       : value;
   }
-  if (input.transport === "nats") input.nats = nats;
-  try {
-    return parseConfig(input);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    throw new ConfigError(
-      error.issues.map((issue) => ({
-        path: envNameFor(issue.path),
-        message: issue.message,
-      })),
-      { cause: error },
-    );
-  }
+  return { ...input, nats };
 }
 
 /** `nats.servers[1]` -> `MCB_EVENT_BUS_NATS_SERVERS (nats.servers[1])`. */
-function envNameFor(path: string): string {
+export function envNameFor(path: string): string {
   const base = path.replace(/\[\d+\]$/, "");
   const entry = Object.entries(ENV_VARIABLES).find(([, p]) => p === base);
   if (entry !== undefined) return `${entry[0]} (${path})`;
