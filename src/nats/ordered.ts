@@ -15,6 +15,11 @@ import {
 
 /** Wait between attempts to reopen the consumer after a reconnect, ms. */
 const REOPEN_PAUSE = 250;
+/**
+ * How long one pull waits, ms; the server heartbeats at half of it, so a
+ * silent consumer is noticed after about this long (nats.js: 30 s).
+ */
+const PULL_EXPIRES = 5000;
 
 /**
  * An ordered consumer on `filter` (every instance gets every event),
@@ -52,9 +57,22 @@ export function startOrdered(
       ...startOptions(start),
     });
     if (first) lastSeq = (await consumer.info(true)).delivered.stream_seq;
-    const messages = await consumer.consume({ max_messages: 512 });
+    const messages = await consumer.consume({
+      max_messages: 512,
+      expires: PULL_EXPIRES,
+    });
     iter = messages;
     if (stopped) messages.stop();
+    // A stream leader that dies (in a cluster) leaves the consumer silent
+    // without a reconnect of ours: missed heartbeats mean "reopen".
+    (async () => {
+      for await (const status of messages.status()) {
+        if (status.type === "heartbeats_missed" && iter === messages) {
+          reopen();
+          return;
+        }
+      }
+    })().catch(() => {});
     reading = (async () => {
       for await (const m of messages) {
         if (m.seq <= lastSeq) continue;
