@@ -23,4 +23,4 @@ export { createEventBus } from "./create_event_bus.ts";
 export type { CreateEventBusOptions } from "./create_event_bus.ts";
 export type { NatsConnectionLike, NatsEventBus } from "../nats/types.ts";
 export type { ConnectionStatus } from "../nats/status.ts";
-export type { ConnectTuning } from "../nats/connect.ts";
+export type { ConnectTuning, WebSocketFactory } from "../nats/connect.ts";
