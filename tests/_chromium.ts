@@ -1,8 +1,7 @@
 /**
- * Test helper (not a test file): Debian's Chromium driven by playwright-core
- * (the same flags and checks as tests/browser_admin_panel_test.ts): fails
- * with the exact instruction when Chromium, -A or playwright-core is
- * missing.
+ * Test helper (not a test file): Debian's Chromium driven by playwright-core,
+ * shared by the browser tests; fails with the exact instruction when
+ * Chromium, -A or playwright-core is missing.
  * @module
  */
 import type { BrowserContext } from "playwright-core";
@@ -67,7 +66,7 @@ export async function launchChromium(file: string): Promise<Chromium> {
       { cause: error },
     );
   }
-  const userDataDir = await Deno.makeTempDir({ prefix: "chromium-sse-" });
+  const userDataDir = await Deno.makeTempDir({ prefix: "chromium-test-" });
   const context = await playwright.chromium.launchPersistentContext(
     userDataDir,
     {

@@ -10,24 +10,15 @@
 // playwright-core (mapped in deno.json; `deno install` fetches it) and -A
 // (playwright-core reads a /proc/sys path that Deno allows only with -A).
 import assert from "node:assert/strict";
-import type { BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { createEventBus, mcbEvents } from "../mod.ts";
 import {
   buildAdminPanel,
   describeBuild,
 } from "../scripts/build_admin_panel.ts";
 import { startNatsServer } from "./nats_server.ts";
+import { launchChromium, waitFor } from "./_chromium.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const PANEL_DIR = new URL("../examples/admin-panel/", import.meta.url);
 const OUTPUT_DIR = new URL("./output/", import.meta.url);
 const STREAM = "PANEL_TEST";
@@ -35,54 +26,6 @@ const PREFIX = "panel.test";
 const ADMIN_PASS = "admin-pw-Vb3Kq8Lr";
 const PANEL_PASS = "panel-pw-Tz6Wn1Hd";
 const XSS = `<img src=x onerror="alert('xss')">.md`;
-
-/** Throws the exact install instruction if Chromium is missing. */
-async function requireChromium(): Promise<void> {
-  try {
-    const info = await Deno.stat(CHROMIUM);
-    if (info.isFile) return;
-  } catch { /* missing */ }
-  throw new Error(
-    `Chromium not found at ${CHROMIUM}: install it with ` +
-      "`apt-get install -y chromium` (Debian; `npx playwright install` " +
-      "cannot download browsers here).",
-  );
-}
-
-/**
- * playwright-core, under Deno, checks at load time whether it runs in WSL by
- * looking at /proc/sys/fs/binfmt_misc/WSLInterop, a path Deno lets a
- * program touch only with --allow-all: fail early and say so.
- */
-function requireAllPermissions(): void {
-  try {
-    Deno.statSync("/proc/sys/fs/binfmt_misc/WSLInterop");
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotCapable)) return;
-    throw new Error(
-      "this test needs --allow-all: playwright-core reads " +
-        "/proc/sys/fs/binfmt_misc/WSLInterop when it loads, which Deno " +
-        "allows only with -A. Run `deno test -A tests/browser_admin_panel_test.ts`.",
-    );
-  }
-}
-
-/** Loads playwright-core, or throws the exact instruction. */
-async function loadPlaywright(): Promise<typeof import("playwright-core")> {
-  try {
-    return await import("playwright-core");
-  } catch (error) {
-    const missing = /Cannot find|not found|Could not find|ERR_MODULE_NOT_FOUND/i
-      .test(String(error));
-    throw new Error(
-      missing
-        ? "playwright-core is missing: deno.json maps it to " +
-          "npm:playwright-core@1.65.1; run `deno install` to fetch it."
-        : `playwright-core failed to load: ${error}`,
-      { cause: error },
-    );
-  }
-}
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -103,18 +46,6 @@ async function servePanel(request: Request): Promise<Response> {
     return new Response(body, { headers: { "content-type": TYPES[ext] } });
   } catch {
     return new Response("not found", { status: 404 });
-  }
-}
-
-async function waitFor(
-  what: string,
-  check: () => Promise<boolean>,
-  ms = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out (${ms} ms): ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -142,9 +73,9 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
-    await requireChromium();
-    requireAllPermissions();
-    const { chromium } = await loadPlaywright();
+    await using browser = await launchChromium(
+      "tests/browser_admin_panel_test.ts",
+    );
 
     const build = await buildAdminPanel();
     console.log(describeBuild(build));
@@ -188,16 +119,8 @@ Deno.test({
       port: 0,
       onListen: () => {},
     }, servePanel);
-    const userDataDir = await Deno.makeTempDir({ prefix: "chromium-panel-" });
-    let context: BrowserContext | undefined;
+    const context = browser.context;
     try {
-      context = await chromium.launchPersistentContext(userDataDir, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: CHROMIUM_FLAGS,
-        timeout: 20_000,
-        viewport: { width: 1280, height: 760 },
-      });
       const page = context.pages()[0] ?? await context.newPage();
       page.setDefaultTimeout(10_000);
       const pageErrors: string[] = [];
@@ -348,10 +271,8 @@ Deno.test({
       assert.equal((await shownCounts(page))["config.reloaded"], 1);
       assert.deepEqual(pageErrors, []);
     } finally {
-      await context?.close();
       await admin.close();
       await http.shutdown();
-      await Deno.remove(userDataDir, { recursive: true }).catch(() => {});
     }
   },
 });
