@@ -57,8 +57,11 @@ Deno.test({
     server.pause();
     const started = Date.now();
     const pending = bus.publish("order.placed", { n: 1 }, { id: "retry-id" });
-    let settled = false;
-    pending.then(() => settled = true, () => settled = true);
+    let settled: string | false = false;
+    pending.then(
+      () => settled = `resolved after ${Date.now() - started} ms`,
+      (e) => settled = `rejected after ${Date.now() - started} ms: ${e}`,
+    );
     try {
       await sleep(2500); // the first attempt times out after 2 s
       assert.equal(settled, false, "publish settled while the server slept");
