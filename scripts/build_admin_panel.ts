@@ -17,7 +17,8 @@
  * @module
  */
 
-const ROOT = new URL("../", import.meta.url);
+import { type Bundle, denoBundle, ROOT } from "./bundle/deno_bundle.ts";
+
 const PANEL_DIR = new URL("examples/admin-panel/", ROOT);
 const DIST = new URL("dist/", PANEL_DIR);
 
@@ -35,16 +36,7 @@ export const NATS_MARKERS: readonly string[] = [
 ];
 
 /** One bundle and its sizes. */
-export interface BundleInfo {
-  /** The bundle's path. */
-  path: string;
-  /** Minified size in bytes. */
-  bytes: number;
-  /** Size once gzipped (CompressionStream "gzip"), in bytes. */
-  gzipBytes: number;
-  /** The bundle's text. */
-  code: string;
-}
+export type BundleInfo = Bundle;
 
 /** What {@linkcode buildAdminPanel} made. */
 export interface AdminPanelBuild {
@@ -54,51 +46,11 @@ export interface AdminPanelBuild {
   localOnly: BundleInfo;
 }
 
-async function gzipSize(bytes: Uint8Array): Promise<number> {
-  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()
-    .pipeThrough(new CompressionStream("gzip"));
-  return (await new Response(stream).arrayBuffer()).byteLength;
-}
-
 /** Bundles `entry` (relative to the panel dir) to `dist/<out>`, minified. */
-async function bundle(entry: string, out: string): Promise<BundleInfo> {
-  const path = new URL(out, DIST).pathname;
-  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "bundle",
-      "--quiet",
-      "--config",
-      new URL("deno.json", ROOT).pathname,
-      "--platform",
-      "browser",
-      "--format",
-      "esm",
-      "--minify",
-      "--output",
-      path,
-      new URL(entry, PANEL_DIR).pathname,
-    ],
-    cwd: ROOT.pathname,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-    // The first run also fetches esbuild's binary from the npm registry.
-    signal: AbortSignal.timeout(120_000),
-  }).output();
-  if (code !== 0) {
-    throw new Error(
-      `deno bundle ${entry} failed (exit ${code}):\n${
-        new TextDecoder().decode(stderr)
-      }`,
-    );
-  }
-  const bytes = await Deno.readFile(path);
-  return {
-    path,
-    bytes: bytes.byteLength,
-    gzipBytes: await gzipSize(bytes),
-    code: new TextDecoder().decode(bytes),
-  };
+function bundle(entry: string, out: string): Promise<BundleInfo> {
+  return denoBundle(new URL(entry, PANEL_DIR), {
+    output: new URL(out, DIST).pathname,
+  });
 }
 
 /**
