@@ -58,6 +58,7 @@ Deno.test("src/ layers depend one way: core imports no transport, local, nats an
       testing: ["core"],
       nats: ["core"],
       sse: ["core"],
+      protocol: ["core"],
       config: ["core", "local", "nats"],
       config_file: ["core", "config"],
     };

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { z } from "zod";
 import * as zm from "zod/mini";
 import { defineEvents, EventTypeError, ValidationError } from "../mod.ts";
+import { catalogJSONSchema } from "../src/protocol/mod.ts";
 
 /** Runs `fn`, asserts it throws an instance of `cls`, returns the error. */
 function thrown<E extends Error>(
@@ -243,8 +244,8 @@ Deno.test("EventCatalog.parse() throws EventTypeError for an unknown type", () =
   thrown(() => catalog.parse("toString", {}), EventTypeError);
 });
 
-Deno.test("EventCatalog.toJSONSchema() returns a JSON Schema per type", () => {
-  const json = schemas.toJSONSchema();
+Deno.test("catalogJSONSchema() returns a JSON Schema per type", () => {
+  const json = catalogJSONSchema(schemas);
   assert.deepEqual(Object.keys(json), ["classic.event", "mini.event"]);
   for (const type of ["classic.event", "mini.event"] as const) {
     const schema = json[type];
@@ -261,7 +262,7 @@ Deno.test("EventCatalog.toJSONSchema() returns a JSON Schema per type", () => {
     assert.equal(properties.count.type, "number");
     assert.equal(properties.items.type, "array");
   }
-  const record = catalog.toJSONSchema()["metrics.snapshot"];
+  const record = catalogJSONSchema(catalog)["metrics.snapshot"];
   assert.equal(record.type, "object");
   // The result is plain JSON.
   assert.deepEqual(JSON.parse(JSON.stringify(json)), json);

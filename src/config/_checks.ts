@@ -17,12 +17,16 @@ export function custom<T = string>(
 }
 
 /** A secret given as a non-empty string or a Secret. */
-export const secret = z.union([
-  z.string().check(z.minLength(1)),
-  z.custom<Secret>((v) => v instanceof Secret, {
-    error: "expected a non-empty string or a Secret",
-  }),
-]);
+export function secret(): z.ZodMiniUnion<
+  [z.ZodMiniString<string>, z.ZodMiniCustom<Secret, Secret>]
+> {
+  return z.union([
+    z.string().check(z.minLength(1)),
+    z.custom<Secret>((v) => v instanceof Secret, {
+      error: "expected a non-empty string or a Secret",
+    }),
+  ]);
+}
 
 /** An integer >= `min`. */
 export function int(min: number): z.ZodMiniNumber<number> {

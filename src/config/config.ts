@@ -71,39 +71,46 @@ export type EventBusConfig =
 
 const URI_REFERENCE = /^[^\s"<>\\^`{|}]+$/;
 
-const commonShape = {
-  source: z.optional(
-    z.string().check(
-      custom((v) =>
-        v.length > 0 && URI_REFERENCE.test(v)
-          ? undefined
-          : `expected a URI-reference such as "/my-app/instance-1", got ${
-            JSON.stringify(v)
-          }`
+// The config schemas, built on first use: a bundle that never parses a
+// configuration does not carry them.
+let configSchemas: ReturnType<typeof buildConfigSchemas> | undefined;
+
+function buildConfigSchemas() {
+  const commonShape = {
+    source: z.optional(
+      z.string().check(
+        custom((v) =>
+          v.length > 0 && URI_REFERENCE.test(v)
+            ? undefined
+            : `expected a URI-reference such as "/my-app/instance-1", got ${
+              JSON.stringify(v)
+            }`
+        ),
       ),
     ),
-  ),
-  validate: z.optional(z.boolean()),
-  onError: z.optional(
-    z.custom<ErrorHandler>((v) => typeof v === "function", {
-      error: "expected a function",
-    }),
-  ),
-};
+    validate: z.optional(z.boolean()),
+    onError: z.optional(
+      z.custom<ErrorHandler>((v) => typeof v === "function", {
+        error: "expected a function",
+      }),
+    ),
+  };
 
-// zod/mini schema of the local transport's config.
-const localConfigSchema = z.strictObject({
-  transport: z.optional(z.literal("local")),
-  history: z.optional(int(0)),
-  ...commonShape,
-});
+  // zod/mini schema of the local transport's config.
+  const local = z.strictObject({
+    transport: z.optional(z.literal("local")),
+    history: z.optional(int(0)),
+    ...commonShape,
+  });
 
-// zod/mini schema of the nats transport's config.
-const natsConfigSchema = z.strictObject({
-  transport: z.literal("nats"),
-  nats: natsShape,
-  ...commonShape,
-});
+  // zod/mini schema of the nats transport's config.
+  const nats = z.strictObject({
+    transport: z.literal("nats"),
+    nats: natsShape(),
+    ...commonShape,
+  });
+  return { local, nats };
+}
 
 /**
  * Validates a configuration and fills in defaults. Secrets become
@@ -144,7 +151,10 @@ export function parseConfig(input: unknown): EventBusConfig {
       }`,
     }]);
   }
-  const schema = transport === "nats" ? natsConfigSchema : localConfigSchema;
+  configSchemas ??= buildConfigSchemas();
+  const schema = transport === "nats"
+    ? configSchemas.nats
+    : configSchemas.local;
   const result = safeParse(schema, input);
   if (!result.success) {
     throw new ConfigError(toValidationIssues("", result.error.issues, input));

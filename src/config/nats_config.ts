@@ -91,78 +91,94 @@ export interface NatsConfigInput {
 
 const STREAM_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 
-const wsUrl = z.string().check(custom((value) => {
-  const shown = JSON.stringify(redactUrl(value));
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `expected a ws:// or wss:// URL, got ${shown}`;
-  }
-  if (url.protocol !== "ws:" && url.protocol !== "wss:") {
-    return `expected a ws:// or wss:// URL (the nats transport connects over WebSocket), got ${shown}`;
-  }
-  if (url.username !== "" || url.password !== "") {
-    return `credentials inside a server URL are not accepted (they would be logged); use nats.user and nats.pass, got ${shown}`;
-  }
-  return undefined;
-}));
+/**
+ * zod/mini schema of the `nats` section, built on first use (a bundle that
+ * never parses a configuration does not carry it).
+ */
+export function natsShape(): NatsShape {
+  return natsSchema ??= buildNatsShape();
+}
 
-const subjectPrefix = z.string().check(custom((v) => {
-  try {
-    assertEventType(v);
+/** The type of {@linkcode natsShape}'s schema. */
+export type NatsShape = ReturnType<typeof buildNatsShape>;
+
+let natsSchema: NatsShape | undefined;
+
+const wsUrl = () =>
+  z.string().check(custom((value) => {
+    const shown = JSON.stringify(redactUrl(value));
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return `expected a ws:// or wss:// URL, got ${shown}`;
+    }
+    if (url.protocol !== "ws:" && url.protocol !== "wss:") {
+      return `expected a ws:// or wss:// URL (the nats transport connects over WebSocket), got ${shown}`;
+    }
+    if (url.username !== "" || url.password !== "") {
+      return `credentials inside a server URL are not accepted (they would be logged); use nats.user and nats.pass, got ${shown}`;
+    }
     return undefined;
-  } catch {
-    return `expected dot-separated tokens of A-Z, a-z, 0-9, "_" or "-" (no wildcards), got ${
-      JSON.stringify(v)
-    }`;
-  }
-}));
+  }));
 
-/** zod/mini schema of the `nats` section. */
-export const natsShape = z.strictObject({
-  servers: z.optional(z.union([
-    wsUrl,
-    z.array(wsUrl).check(
-      z.minLength(1, { error: "expected at least one ws:// or wss:// URL" }),
-    ),
-  ])),
-  token: z.optional(secret),
-  user: z.optional(z.string().check(z.minLength(1))),
-  pass: z.optional(secret),
-  nkeySeed: z.optional(secret),
-  creds: z.optional(secret),
-  stream: z.optional(
-    z.string().check(
-      custom((v) =>
-        STREAM_NAME.test(v)
-          ? undefined
-          : `expected 1-255 characters of A-Z, a-z, 0-9, "_" or "-", got ${
-            JSON.stringify(v)
-          }`
+const subjectPrefix = () =>
+  z.string().check(custom((v) => {
+    try {
+      assertEventType(v);
+      return undefined;
+    } catch {
+      return `expected dot-separated tokens of A-Z, a-z, 0-9, "_" or "-" (no wildcards), got ${
+        JSON.stringify(v)
+      }`;
+    }
+  }));
+
+function buildNatsShape() {
+  return z.strictObject({
+    servers: z.optional(z.union([
+      wsUrl(),
+      z.array(wsUrl()).check(
+        z.minLength(1, { error: "expected at least one ws:// or wss:// URL" }),
+      ),
+    ])),
+    token: z.optional(secret()),
+    user: z.optional(z.string().check(z.minLength(1))),
+    pass: z.optional(secret()),
+    nkeySeed: z.optional(secret()),
+    creds: z.optional(secret()),
+    stream: z.optional(
+      z.string().check(
+        custom((v) =>
+          STREAM_NAME.test(v)
+            ? undefined
+            : `expected 1-255 characters of A-Z, a-z, 0-9, "_" or "-", got ${
+              JSON.stringify(v)
+            }`
+        ),
       ),
     ),
-  ),
-  subjectPrefix: z.optional(subjectPrefix),
-  ephemeralPrefix: z.optional(subjectPrefix),
-  ephemeralEncoding: z.optional(z.enum(["structured", "binary"])),
-  provision: z.optional(z.boolean()),
-  duplicateWindow: z.optional(int(1)),
-  maxAge: z.optional(int(0)),
-  maxMsgs: z.optional(int(-1)),
-  maxBytes: z.optional(int(-1)),
-  storage: z.optional(z.enum(["file", "memory"])),
-  replicas: z.optional(int(1)),
-  publishTimeout: z.optional(int(1)),
-  ackWait: z.optional(int(1)),
-  maxDeliver: z.optional(int(1)),
-  maxEventBytes: z.optional(int(1)),
-  name: z.optional(z.string()),
-  connectTimeout: z.optional(int(1)),
-  reconnectTimeWait: z.optional(int(0)),
-  reconnectJitter: z.optional(int(0)),
-  maxReconnectAttempts: z.optional(int(-1)),
-});
+    subjectPrefix: z.optional(subjectPrefix()),
+    ephemeralPrefix: z.optional(subjectPrefix()),
+    ephemeralEncoding: z.optional(z.enum(["structured", "binary"])),
+    provision: z.optional(z.boolean()),
+    duplicateWindow: z.optional(int(1)),
+    maxAge: z.optional(int(0)),
+    maxMsgs: z.optional(int(-1)),
+    maxBytes: z.optional(int(-1)),
+    storage: z.optional(z.enum(["file", "memory"])),
+    replicas: z.optional(int(1)),
+    publishTimeout: z.optional(int(1)),
+    ackWait: z.optional(int(1)),
+    maxDeliver: z.optional(int(1)),
+    maxEventBytes: z.optional(int(1)),
+    name: z.optional(z.string()),
+    connectTimeout: z.optional(int(1)),
+    reconnectTimeWait: z.optional(int(0)),
+    reconnectJitter: z.optional(int(0)),
+    maxReconnectAttempts: z.optional(int(-1)),
+  });
+}
 
 const SECRET_KEYS = ["token", "pass", "nkeySeed", "creds"] as const;
 

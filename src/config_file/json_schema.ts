@@ -63,7 +63,7 @@ function section(key: string): string {
  * the top level, or in an `event_bus` / `eventBus` section.
  */
 export function configFileJsonSchema(): Record<string, unknown> {
-  const shape = natsShape.shape as Record<string, z.core.$ZodType>;
+  const shape = natsShape().shape as Record<string, z.core.$ZodType>;
   const defs: Record<string, JsonSchema> = {};
   const fileString = z.string().check(z.minLength(1));
   const natsEntries: [string, JsonSchema][] = Object.keys(NATS_KEYS).map(

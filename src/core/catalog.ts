@@ -6,7 +6,7 @@
  */
 
 import type * as z from "zod/v4/core";
-import { safeParse, toJSONSchema } from "zod/v4/core";
+import { safeParse } from "zod/v4/core";
 import { EventTypeError, ValidationError } from "./errors.ts";
 import { toValidationIssues } from "./_issues.ts";
 import { assertEventType, assertPattern, matchesPattern } from "./subject.ts";
@@ -104,11 +104,6 @@ export interface EventCatalog<
     type: T,
     data: unknown,
   ): SchemaOutput<S[T]>;
-  /**
-   * JSON Schema (draft 2020-12) of each type's `data`, for consumers that do
-   * not use TypeScript.
-   */
-  toJSONSchema(): Record<keyof S & string, Record<string, unknown>>;
 }
 
 class Catalog<S extends Record<string, EventSchema>>
@@ -181,16 +176,6 @@ class Catalog<S extends Record<string, EventSchema>>
       toValidationIssues("data", result.error.issues, data),
       { cause: result.error },
     );
-  }
-
-  toJSONSchema(): Record<keyof S & string, Record<string, unknown>> {
-    const out = {} as Record<string, Record<string, unknown>>;
-    for (const type of this.types) {
-      out[type] = toJSONSchema(
-        this.schemas[type] as unknown as z.$ZodType,
-      ) as Record<string, unknown>;
-    }
-    return out as Record<keyof S & string, Record<string, unknown>>;
   }
 }
 

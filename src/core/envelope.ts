@@ -68,39 +68,49 @@ const RFC3339 =
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 const URI_REFERENCE = /^[^\s"<>\\^`{|}]+$/;
 
-const nonEmpty = z.string().check(z.minLength(1));
-
 /** Whether `value` is an RFC 3339 timestamp of a real instant. */
 export function isRfc3339(value: string): boolean {
   return RFC3339.test(value) && !Number.isNaN(Date.parse(value));
 }
 
-const rfc3339 = z.string().check(
-  z.refine(isRfc3339, { error: "expected an RFC 3339 timestamp" }),
-);
+// zod/mini schema of a CloudEvents 1.0 JSON envelope (data not checked),
+// built on first use: only the slow path of parseCloudEvent needs it, so a
+// bundle that never decodes an envelope does not carry it.
+let envelopeSchema: ReturnType<typeof buildEnvelopeSchema> | undefined;
 
-// zod/mini schema of a CloudEvents 1.0 JSON envelope (data not checked).
-const cloudEventSchema = z.object({
-  specversion: z.literal("1.0"),
-  id: nonEmpty,
-  source: nonEmpty.check(
-    z.regex(URI_REFERENCE, { error: "expected a URI-reference" }),
-  ),
-  type: nonEmpty,
-  time: z.optional(rfc3339),
-  datacontenttype: z.optional(z.string()),
-  subject: z.optional(z.string()),
-  dataschema: z.optional(
-    nonEmpty.check(z.regex(URI_REFERENCE, { error: "expected a URI" })),
-  ),
-  traceparent: z.optional(
-    z.string().check(
-      z.regex(TRACEPARENT, { error: "expected 00-<32 hex>-<16 hex>-<2 hex>" }),
+function cloudEventSchema() {
+  return envelopeSchema ??= buildEnvelopeSchema();
+}
+
+function buildEnvelopeSchema() {
+  const nonEmpty = z.string().check(z.minLength(1));
+  const rfc3339 = z.string().check(
+    z.refine(isRfc3339, { error: "expected an RFC 3339 timestamp" }),
+  );
+  return z.object({
+    specversion: z.literal("1.0"),
+    id: nonEmpty,
+    source: nonEmpty.check(
+      z.regex(URI_REFERENCE, { error: "expected a URI-reference" }),
     ),
-  ),
-  tracestate: z.optional(z.string()),
-  data: z.optional(z.unknown()),
-});
+    type: nonEmpty,
+    time: z.optional(rfc3339),
+    datacontenttype: z.optional(z.string()),
+    subject: z.optional(z.string()),
+    dataschema: z.optional(
+      nonEmpty.check(z.regex(URI_REFERENCE, { error: "expected a URI" })),
+    ),
+    traceparent: z.optional(
+      z.string().check(
+        z.regex(TRACEPARENT, {
+          error: "expected 00-<32 hex>-<16 hex>-<2 hex>",
+        }),
+      ),
+    ),
+    tracestate: z.optional(z.string()),
+    data: z.optional(z.unknown()),
+  });
+}
 
 function fail(type: string, path: string, message: string): never {
   throw new ValidationError(type, [{ path, message }]);
@@ -182,7 +192,7 @@ export function parseCloudEvent(value: unknown): CloudEvent {
   // explains what is wrong with the others. Both apply the same rules.
   const fast = validEnvelope(value);
   if (fast !== undefined) return fast;
-  const result = safeParse(cloudEventSchema, value);
+  const result = safeParse(cloudEventSchema(), value);
   const type = typeof (value as { type?: unknown })?.type === "string"
     ? (value as { type: string }).type
     : "(unknown)";
