@@ -14,7 +14,14 @@ export interface BundleOptions {
   output: string;
   /** esbuild's platform. @default {"browser"} */
   platform?: "browser" | "deno";
-  /** Minify (whitespace, identifiers, syntax). @default {true} */
+  /**
+   * Minify (whitespace, identifiers, syntax). Size measurements want it;
+   * bundles that tests run should pass `false`: Deno 2.9.6 bundles with
+   * esbuild 0.25.5, whose minifier drops the disposal of `using`
+   * declarations (evanw/esbuild#4482, fixed in later esbuild).
+   *
+   * @default {true}
+   */
   minify?: boolean;
   /** Module specifiers left as imports (e.g. `["zod", "zod/*"]`). */
   external?: string[];

@@ -220,6 +220,18 @@ export async function bunBinary(): Promise<string> {
   return `${dir}/node_modules/@oven/bun-linux-x64/bin/bun`;
 }
 
+/**
+ * The npm project (a directory) holding the pinned `edge-runtime` (Vercel's
+ * Edge VM, whose own dependencies are pinned exactly upstream) and esbuild,
+ * which lowers a bundle to the syntax of the Node that hosts the VM. Node
+ * loads them with `createRequire` from the project's package.json.
+ */
+export function edgeRuntimeProject(): Promise<string> {
+  return ensureNpmProject(`${CACHE}/edge-runtime-${V.EDGE_RUNTIME}`, {
+    dependencies: { "edge-runtime": V.EDGE_RUNTIME, esbuild: V.ESBUILD },
+  });
+}
+
 /** The Node used to run the JavaScript tools (tsc, publint, attw, esbuild). */
 export function toolsNode(): Promise<string> {
   return nodeBinary(V.NODE_VERSIONS[V.NODE_VERSIONS.length - 1]);

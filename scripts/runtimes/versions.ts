@@ -34,3 +34,8 @@ export const TYPES_NODE = "22.20.5";
 export const NODE_VERSIONS = ["22.23.3", "24.21.0"] as const;
 /** Bun, npm package `bun` (its binary comes in `@oven/bun-linux-x64`). */
 export const BUN = "1.4.5";
+/**
+ * Vercel's Edge VM, npm package `edge-runtime` (tests/edge_runtime_test.ts
+ * drives it with Node 22: it does not load under Deno's npm support).
+ */
+export const EDGE_RUNTIME = "4.0.1";
