@@ -72,12 +72,30 @@ export const NOT_RUN: Record<string, Partial<Record<Runtime, string>>> = {
       "its subject is the browser: it drives Chromium with playwright-core " +
       "against examples/sse-server.ts, a Deno server",
   },
+  "tests/edge_workerd_test.ts": {
+    node: "its subject is Cloudflare's workerd, driven by miniflare from Deno",
+    bun: "its subject is Cloudflare's workerd, driven by miniflare from Deno",
+  },
   "tests/nats_server_test.ts": {
     bun: "it imports `npm:@nats-io/...@^3.4.0` specifiers, which Bun 1.4 " +
       "cannot resolve (neither natively nor through a runtime plugin); it " +
       "tests the test helper tests/nats_server.ts, which every NATS file " +
       "exercises under Bun anyway. Runs under Node (npm: mapped by a resolve " +
       "hook)",
+  },
+  "tests/bundle_budget_test.ts": {
+    node: "it measures browser bundles built with deno bundle; sizes do not " +
+      "depend on the runtime that runs the test",
+    bun: "it measures browser bundles built with deno bundle; sizes do not " +
+      "depend on the runtime that runs the test",
+  },
+  "tests/edge_runtime_test.ts": {
+    node:
+      "its subject is Vercel's edge-runtime VM, which it drives with Node 22 " +
+      "from Deno",
+    bun:
+      "its subject is Vercel's edge-runtime VM, which it drives with Node 22 " +
+      "from Deno",
   },
 };
 
