@@ -5,8 +5,16 @@
  * @module
  */
 
-import { ValidationError, type ValidationIssue } from "./errors.ts";
-import { assertEventType } from "./subject.ts";
+import { ValidationError } from "./errors.ts";
+import {
+  envelopeIssues,
+  isRfc3339,
+  TRACEPARENT,
+  URI_REFERENCE,
+  validEnvelope,
+} from "./_envelope_rules.ts";
+
+export { isRfc3339 };
 
 /** The media type of a structured-mode CloudEvent in JSON. */
 export const CLOUDEVENTS_JSON = "application/cloudevents+json";
@@ -58,108 +66,6 @@ export interface EnvelopeOptions {
   traceparent?: string;
   /** W3C `tracestate`. */
   tracestate?: string;
-}
-
-const RFC3339 =
-  /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
-const URI_REFERENCE = /^[^\s"<>\\^`{|}]+$/;
-
-/** Whether `value` is an RFC 3339 timestamp of a real instant. */
-export function isRfc3339(value: string): boolean {
-  return RFC3339.test(value) && !Number.isNaN(Date.parse(value));
-}
-
-/** zod-style name of a value's kind: "null", "array", "number", ... */
-function kind(value: unknown): string {
-  return value === null
-    ? "null"
-    : Array.isArray(value)
-    ? "array"
-    : typeof value;
-}
-
-/** A problem with a string attribute, or undefined when it is fine. */
-function stringProblem(
-  value: unknown,
-  required: boolean,
-  test?: (v: string) => boolean,
-  expected = "a non-empty string",
-): string | undefined {
-  if (value === undefined) {
-    return required ? "expected string, but it is missing" : undefined;
-  }
-  if (typeof value !== "string") {
-    return `expected string, received ${kind(value)}`;
-  }
-  if (required && value === "") return "expected a non-empty string";
-  return test && !test(value) ? `expected ${expected}` : undefined;
-}
-
-function typeProblem(value: unknown): string | undefined {
-  const problem = stringProblem(value, true);
-  if (problem !== undefined) return problem;
-  try {
-    assertEventType(value as string);
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
-
-const uri = (v: string) => URI_REFERENCE.test(v);
-
-/**
- * Every problem of an envelope that failed the fast path, one per
- * attribute, in the attributes' order. Plain checks, no schema library.
- */
-function envelopeIssues(value: unknown): ValidationIssue[] {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return [{
-      path: "",
-      message: value === undefined
-        ? "expected object, but it is missing"
-        : `expected object, received ${kind(value)}`,
-    }];
-  }
-  const e = value as Record<string, unknown>;
-  const problems: [string, string | undefined][] = [
-    [
-      "specversion",
-      e.specversion === "1.0" ? undefined : 'expected "1.0"',
-    ],
-    ["id", stringProblem(e.id, true)],
-    ["source", stringProblem(e.source, true, uri, "a URI-reference")],
-    ["type", typeProblem(e.type)],
-    [
-      "time",
-      stringProblem(e.time, false, isRfc3339, "an RFC 3339 timestamp"),
-    ],
-    [
-      "datacontenttype",
-      stringProblem(
-        e.datacontenttype,
-        false,
-        (v) => JSON_MEDIA.test(v),
-        "application/json",
-      ),
-    ],
-    ["subject", stringProblem(e.subject, false)],
-    ["dataschema", stringProblem(e.dataschema, false, uri, "a URI")],
-    [
-      "traceparent",
-      stringProblem(
-        e.traceparent,
-        false,
-        (v) => TRACEPARENT.test(v),
-        "00-<32 hex>-<16 hex>-<2 hex>",
-      ),
-    ],
-    ["tracestate", stringProblem(e.tracestate, false)],
-  ];
-  return problems.filter((p) => p[1] !== undefined).map(([path, message]) => ({
-    path,
-    message: message!,
-  }));
 }
 
 function fail(type: string, path: string, message: string): never {
@@ -251,59 +157,6 @@ export function parseCloudEvent(value: unknown): CloudEvent {
     issues.push({ path: "", message: "not a CloudEvents 1.0 envelope" });
   }
   throw new ValidationError(type, issues);
-}
-
-const VALID_TYPE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,15}$/;
-const JSON_MEDIA = /^application\/(.+\+)?json(;.*)?$/i;
-
-const optionalString = (v: unknown) => v === undefined || typeof v === "string";
-
-/** The envelope if `value` passes every rule, else `undefined`. */
-function validEnvelope(value: unknown): CloudEvent | undefined {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return undefined;
-  }
-  const {
-    specversion,
-    id,
-    source,
-    type,
-    time,
-    datacontenttype,
-    subject,
-    dataschema,
-    traceparent,
-    tracestate,
-    data,
-  } = value as Record<string, unknown>;
-  if (
-    specversion !== "1.0" || typeof id !== "string" || id === "" ||
-    typeof source !== "string" || !URI_REFERENCE.test(source) ||
-    typeof type !== "string" || type.length > 256 || !VALID_TYPE.test(type) ||
-    !(time === undefined || (typeof time === "string" && isRfc3339(time))) ||
-    !(datacontenttype === undefined ||
-      (typeof datacontenttype === "string" &&
-        JSON_MEDIA.test(datacontenttype))) ||
-    !optionalString(subject) || !optionalString(tracestate) ||
-    !(dataschema === undefined ||
-      (typeof dataschema === "string" && URI_REFERENCE.test(dataschema))) ||
-    !(traceparent === undefined ||
-      (typeof traceparent === "string" && TRACEPARENT.test(traceparent)))
-  ) return undefined;
-  const event: Record<string, unknown> = {
-    specversion,
-    id,
-    source,
-    type,
-    time: time ?? new Date().toISOString(),
-    datacontenttype: "application/json",
-  };
-  if (subject !== undefined) event.subject = subject;
-  if (dataschema !== undefined) event.dataschema = dataschema;
-  if (traceparent !== undefined) event.traceparent = traceparent;
-  if (tracestate !== undefined) event.tracestate = tracestate;
-  event.data = data;
-  return event as unknown as CloudEvent;
 }
 
 /**
