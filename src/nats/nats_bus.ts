@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { MsgHdrs, NatsConnection } from "@nats-io/nats-core";
+import type { NatsConnection } from "@nats-io/nats-core";
 import {
   jetstream,
   type JetStreamClient,
@@ -14,11 +14,12 @@ import {
 } from "@nats-io/jetstream";
 import { BaseEventBus, type BusOptions } from "../core/base_bus.ts";
 import type { BusSubscription } from "../core/subscription.ts";
-import type { BusHealth, StartFrom } from "../core/bus.ts";
+import type { BusHealth } from "../core/bus.ts";
 import type { EventCatalog } from "../core/catalog.ts";
 import type { CloudEvent } from "../core/envelope.ts";
-import { EventTypeError, ValidationError } from "../core/errors.ts";
-import { encodeBare, encodeBinary, tooDeep } from "./codec.ts";
+import { EventTypeError } from "../core/errors.ts";
+import { encodeOutbound } from "./outbound.ts";
+import { positionOf, resolveAfter } from "./resume.ts";
 import { connectNats, type ConnectTuning } from "./connect.ts";
 import {
   type ConsumerHandle,
@@ -52,19 +53,6 @@ export interface NatsBusOptions extends BusOptions, ConnectTuning {
   onStatus?: (status: ConnectionStatus) => void;
 }
 
-/** Deepest nesting of `data` that receivers accept (see the codec). */
-const MAX_DEPTH = 64;
-
-/** Bytes NATS counts for `headers` against `max_payload`. */
-function headerBytes(headers: MsgHdrs | undefined): number {
-  if (headers === undefined) return 0;
-  let bytes = 12; // "NATS/1.0\r\n" and the closing "\r\n"
-  for (const [key, values] of headers) {
-    for (const value of values) bytes += key.length + value.length + 4;
-  }
-  return bytes;
-}
-
 /** Delay before a failed group delivery is retried: 250 ms, doubling, at most 10 s. */
 function retryDelay(attempt: number): number {
   return Math.min(250 * 2 ** (attempt - 1), 10_000);
@@ -86,8 +74,6 @@ class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
   #pendingReady = new Set<Promise<void>>();
   /** Stream sequences of the persistent events published or delivered. */
   #positions = new WeakMap<CloudEvent, number>();
-  /** `n:<stream>:`, the prefix of positions in this bus's stream. */
-  #positionPrefix: string;
 
   constructor(
     catalog: C,
@@ -102,7 +88,6 @@ class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
     this.#config = options.config;
     this.#js = jetstream(nc);
     this.#jsm = jsm;
-    this.#positionPrefix = `n:${options.config.stream}:`;
     this.#subjects = {
       prefix: options.config.subjectPrefix,
       ephemeral: options.config.ephemeralPrefix,
@@ -156,7 +141,11 @@ class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
 
   #sendNow(event: CloudEvent): Promise<void> | void {
     const ephemeral = this.catalog.isEphemeral(event.type);
-    const { payload, headers } = this.#encode(event, ephemeral);
+    const { payload, headers } = encodeOutbound(event, {
+      ephemeral,
+      encoding: this.#config.ephemeralEncoding,
+      maxPayload: this.connection.info?.max_payload,
+    });
     if (ephemeral) {
       const subject = `${this.#subjects.ephemeral}.${event.type}`;
       try {
@@ -185,98 +174,7 @@ class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
 
   override position(event: CloudEvent): string | undefined {
     const seq = this.#positions.get(event);
-    return seq === undefined ? undefined : this.#positionPrefix + seq;
-  }
-
-  /**
-   * Turns `from: { after }` into the stream sequence to start at, telling
-   * `onGap` when the stream cannot serve it exactly: a position of another
-   * stream or a malformed one starts with new events; one past the
-   * stream's end (the stream was recreated?) starts after its end; one
-   * older than the stream's first message starts there (JetStream does).
-   */
-  async #resolveAfter(sub: BusSubscription, after: string): Promise<StartFrom> {
-    const prefix = this.#positionPrefix;
-    const digits = after.startsWith(prefix) ? after.slice(prefix.length) : "";
-    if (!/^\d{1,15}$/.test(digits)) {
-      this.reportGap(sub, {
-        after,
-        reason: "unknown",
-        message:
-          `"${after}" is not a position in stream ${this.#config.stream} (expected "${prefix}<sequence>"); starting with new events`,
-      });
-      return "new";
-    }
-    const seq = Number(digits);
-    let state: { first_seq: number; last_seq: number };
-    try {
-      state = (await this.#jsm.streams.info(this.#config.stream)).state;
-    } catch (error) {
-      // Without the stream's bounds, resume blindly; reading reports why
-      // the stream is unreachable if it is.
-      this.report(error, { kind: "transport", pattern: sub.pattern });
-      return { sequence: seq + 1 };
-    }
-    if (seq > state.last_seq) {
-      this.reportGap(sub, {
-        after,
-        reason: "unknown",
-        message:
-          `"${after}" is past the end of stream ${this.#config.stream} (last sequence ${state.last_seq}; was the stream recreated?); starting with new events`,
-      });
-      return { sequence: state.last_seq + 1 };
-    }
-    if (seq + 1 < state.first_seq) {
-      this.reportGap(sub, {
-        after,
-        reason: "expired",
-        message: `stream ${this.#config.stream} no longer holds sequences ${
-          seq + 1
-        } to ${
-          state.first_seq - 1
-        } (limits or a purge removed them); resuming from ${state.first_seq}`,
-      });
-    }
-    return { sequence: seq + 1 };
-  }
-
-  /**
-   * Encodes `event` for the wire, refusing what receivers would refuse or
-   * the server would reject: nesting deeper than receivers accept, data JSON
-   * cannot encode, and messages (headers included) above `max_payload`.
-   */
-  #encode(
-    event: CloudEvent,
-    ephemeral: boolean,
-  ): { payload: Uint8Array; headers?: MsgHdrs } {
-    if (tooDeep(event.data, MAX_DEPTH)) {
-      throw new ValidationError(event.type, [{
-        path: "data",
-        message:
-          `nested deeper than ${MAX_DEPTH} levels, which receivers refuse`,
-      }]);
-    }
-    let wire: { payload: Uint8Array; headers?: MsgHdrs };
-    try {
-      wire = ephemeral && this.#config.ephemeralEncoding === "structured"
-        ? { payload: encodeBare(event) }
-        : encodeBinary(event);
-    } catch (error) {
-      throw new ValidationError(event.type, [{
-        path: "data",
-        message: `cannot be encoded as JSON (${(error as Error)?.message})`,
-      }], { cause: error });
-    }
-    const max = this.connection.info?.max_payload;
-    const size = wire.payload.length + headerBytes(wire.headers) +
-      (ephemeral ? 0 : 15 + event.id.length); // + "Nats-Msg-Id: <id>\r\n"
-    if (max !== undefined && size > max) {
-      throw new PublishRejectedError(
-        event.type,
-        `the event is ${size} bytes with its headers, above the server's max_payload of ${max}`,
-      );
-    }
-    return wire;
+    return seq === undefined ? undefined : positionOf(this.#config.stream, seq);
   }
 
   protected _attach(sub: BusSubscription): void {
@@ -300,7 +198,14 @@ class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
             this.#config.stream,
             filter,
             typeof from === "object" && "after" in from
-              ? this.#resolveAfter(sub, from.after)
+              ? resolveAfter(this.#jsm, this.#config.stream, from.after, {
+                gap: (gap) => this.reportGap(sub, gap),
+                error: (error) =>
+                  this.report(error, {
+                    kind: "transport",
+                    pattern: sub.pattern,
+                  }),
+              })
               : from,
             (listener) => this.#status.onReconnect(listener),
             (m) => this.#onFanout(sub, m),
