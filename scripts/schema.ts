@@ -1,6 +1,7 @@
 /**
  * `deno task schema`: writes the JSON Schema of configuration files,
- * generated from the zod schemas, to `schema/event-bus-config.schema.json`.
+ * generated from the config's field tables, to
+ * `schema/event-bus-config.schema.json`.
  *
  * @module
  */

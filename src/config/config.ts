@@ -1,20 +1,28 @@
 /**
- * The configuration that picks and tunes a transport, its zod schema and
- * its validation.
+ * The configuration that picks and tunes a transport, its fields (checks
+ * and JSON Schema) and its validation.
  *
  * @module
  */
 
-import * as z from "zod/mini";
-import { safeParse } from "zod/v4/core";
 import type { ErrorHandler } from "../core/bus.ts";
 import { ConfigError } from "../core/errors.ts";
-import { toValidationIssues } from "../core/_issues.ts";
-import { custom, int } from "./_checks.ts";
+import { formatPath } from "../core/_issues.ts";
+import {
+  boolean,
+  type Fields,
+  func,
+  int,
+  oneOf,
+  pick,
+  strictObject,
+  string,
+  walk,
+} from "./_checks.ts";
 import {
   type NatsConfig,
   type NatsConfigInput,
-  natsShape,
+  natsFields,
   normalizeNatsConfig,
 } from "./nats_config.ts";
 
@@ -71,46 +79,34 @@ export type EventBusConfig =
 
 const URI_REFERENCE = /^[^\s"<>\\^`{|}]+$/;
 
-// The config schemas, built on first use: a bundle that never parses a
-// configuration does not carry them.
-let configSchemas: ReturnType<typeof buildConfigSchemas> | undefined;
-
-function buildConfigSchemas() {
-  const commonShape = {
-    source: z.optional(
-      z.string().check(
-        custom((v) =>
-          v.length > 0 && URI_REFERENCE.test(v)
-            ? undefined
-            : `expected a URI-reference such as "/my-app/instance-1", got ${
-              JSON.stringify(v)
-            }`
-        ),
-      ),
+/**
+ * The fields of each transport's config (built on first use: a bundle that
+ * never parses a configuration does not carry them).
+ */
+export function configFields(): Record<TransportName, Fields> {
+  if (configTables) return configTables;
+  const common: Fields = {
+    source: string((v) =>
+      v.length > 0 && URI_REFERENCE.test(v)
+        ? undefined
+        : `expected a URI-reference such as "/my-app/instance-1", got ${
+          JSON.stringify(v)
+        }`
     ),
-    validate: z.optional(z.boolean()),
-    onError: z.optional(
-      z.custom<ErrorHandler>((v) => typeof v === "function", {
-        error: "expected a function",
-      }),
-    ),
+    validate: boolean(),
+    onError: func(),
   };
-
-  // zod/mini schema of the local transport's config.
-  const local = z.strictObject({
-    transport: z.optional(z.literal("local")),
-    history: z.optional(int(0)),
-    ...commonShape,
-  });
-
-  // zod/mini schema of the nats transport's config.
-  const nats = z.strictObject({
-    transport: z.literal("nats"),
-    nats: natsShape(),
-    ...commonShape,
-  });
-  return { local, nats };
+  return configTables = {
+    local: { transport: oneOf(["local"]), history: int(0), ...common },
+    nats: {
+      transport: { ...oneOf(["nats"]), required: true },
+      nats: { ...strictObject(natsFields()), required: true },
+      ...common,
+    },
+  };
 }
+
+let configTables: Record<TransportName, Fields> | undefined;
 
 /**
  * Validates a configuration and fills in defaults. Secrets become
@@ -151,18 +147,17 @@ export function parseConfig(input: unknown): EventBusConfig {
       }`,
     }]);
   }
-  configSchemas ??= buildConfigSchemas();
-  const schema = transport === "nats"
-    ? configSchemas.nats
-    : configSchemas.local;
-  const result = safeParse(schema, input);
-  if (!result.success) {
-    throw new ConfigError(toValidationIssues("", result.error.issues, input));
+  const fields = configFields()[transport as TransportName];
+  const found = walk(input, fields);
+  if (found.length > 0) {
+    throw new ConfigError(
+      found.map(([path, message]) => ({ path: formatPath("", path), message })),
+    );
   }
-  const data = result.data as Record<string, unknown>;
-  const out: Record<string, unknown> = { ...data, transport };
+  const record = input as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...pick(record, fields), transport };
   if (transport === "nats") {
-    const nats = data.nats as Record<string, unknown>;
+    const nats = pick(record.nats as Record<string, unknown>, natsFields());
     if (nats.servers === undefined) {
       throw new ConfigError([{
         path: "nats.servers",

@@ -1,15 +1,25 @@
 /**
  * Settings of the nats transport: connection, credentials, stream and
- * delivery tuning, their schema and their defaults.
+ * delivery tuning, their fields (checks, JSON Schema, defaults).
  *
  * @module
  */
 
-import * as z from "zod/mini";
 import type { ValidationIssue } from "../core/errors.ts";
 import { ConfigError } from "../core/errors.ts";
 import { assertEventType } from "../core/subject.ts";
-import { custom, int, secret } from "./_checks.ts";
+import {
+  boolean,
+  expected,
+  type Field,
+  type Fields,
+  type Found,
+  int,
+  nonEmpty,
+  oneOf,
+  secret,
+  string,
+} from "./_checks.ts";
 import { redactUrl } from "../core/redact.ts";
 import { type Secret, toSecret } from "../core/secret.ts";
 import type { NatsConfig } from "../nats/options.ts";
@@ -91,117 +101,129 @@ export interface NatsConfigInput {
 
 const STREAM_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 
-/**
- * zod/mini schema of the `nats` section, built on first use (a bundle that
- * never parses a configuration does not carry it).
- */
-export function natsShape(): NatsShape {
-  return natsSchema ??= buildNatsShape();
+function wsUrl(value: string): string | undefined {
+  const shown = JSON.stringify(redactUrl(value));
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `expected a ws:// or wss:// URL, got ${shown}`;
+  }
+  if (url.protocol !== "ws:" && url.protocol !== "wss:") {
+    return `expected a ws:// or wss:// URL (the nats transport connects over WebSocket), got ${shown}`;
+  }
+  if (url.username !== "" || url.password !== "") {
+    return `credentials inside a server URL are not accepted (they would be logged); use nats.user and nats.pass, got ${shown}`;
+  }
 }
 
-/** The type of {@linkcode natsShape}'s schema. */
-export type NatsShape = ReturnType<typeof buildNatsShape>;
+function serverList(list: unknown[]): string | Found {
+  if (list.length === 0) return "expected at least one ws:// or wss:// URL";
+  const found: Found = [];
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i];
+    const problem = typeof item === "string"
+      ? wsUrl(item)
+      : expected("string", item);
+    if (problem !== undefined) found.push([[i], problem]);
+  }
+  return found;
+}
 
-let natsSchema: NatsShape | undefined;
-
-const wsUrl = () =>
-  z.string().check(custom((value) => {
-    const shown = JSON.stringify(redactUrl(value));
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      return `expected a ws:// or wss:// URL, got ${shown}`;
-    }
-    if (url.protocol !== "ws:" && url.protocol !== "wss:") {
-      return `expected a ws:// or wss:// URL (the nats transport connects over WebSocket), got ${shown}`;
-    }
-    if (url.username !== "" || url.password !== "") {
-      return `credentials inside a server URL are not accepted (they would be logged); use nats.user and nats.pass, got ${shown}`;
-    }
-    return undefined;
-  }));
+/** `servers`: one ws:// URL, or a non-empty array of them. */
+const servers = (): Field => ({
+  check: (v) =>
+    typeof v === "string"
+      ? wsUrl(v)
+      : Array.isArray(v)
+      ? serverList(v)
+      : expected("string or array", v),
+  json: {
+    anyOf: [
+      { type: "string" },
+      { minItems: 1, type: "array", items: { type: "string" } },
+    ],
+  },
+});
 
 const subjectPrefix = () =>
-  z.string().check(custom((v) => {
+  string((v) => {
     try {
       assertEventType(v);
-      return undefined;
     } catch {
       return `expected dot-separated tokens of A-Z, a-z, 0-9, "_" or "-" (no wildcards), got ${
         JSON.stringify(v)
       }`;
     }
-  }));
-
-function buildNatsShape() {
-  return z.strictObject({
-    servers: z.optional(z.union([
-      wsUrl(),
-      z.array(wsUrl()).check(
-        z.minLength(1, { error: "expected at least one ws:// or wss:// URL" }),
-      ),
-    ])),
-    token: z.optional(secret()),
-    user: z.optional(z.string().check(z.minLength(1))),
-    pass: z.optional(secret()),
-    nkeySeed: z.optional(secret()),
-    creds: z.optional(secret()),
-    stream: z.optional(
-      z.string().check(
-        custom((v) =>
-          STREAM_NAME.test(v)
-            ? undefined
-            : `expected 1-255 characters of A-Z, a-z, 0-9, "_" or "-", got ${
-              JSON.stringify(v)
-            }`
-        ),
-      ),
-    ),
-    subjectPrefix: z.optional(subjectPrefix()),
-    ephemeralPrefix: z.optional(subjectPrefix()),
-    ephemeralEncoding: z.optional(z.enum(["structured", "binary"])),
-    provision: z.optional(z.boolean()),
-    duplicateWindow: z.optional(int(1)),
-    maxAge: z.optional(int(0)),
-    maxMsgs: z.optional(int(-1)),
-    maxBytes: z.optional(int(-1)),
-    storage: z.optional(z.enum(["file", "memory"])),
-    replicas: z.optional(int(1)),
-    publishTimeout: z.optional(int(1)),
-    ackWait: z.optional(int(1)),
-    maxDeliver: z.optional(int(1)),
-    maxEventBytes: z.optional(int(1)),
-    name: z.optional(z.string()),
-    connectTimeout: z.optional(int(1)),
-    reconnectTimeWait: z.optional(int(0)),
-    reconnectJitter: z.optional(int(0)),
-    maxReconnectAttempts: z.optional(int(-1)),
   });
+
+/**
+ * The fields of the `nats` section: checks, JSON Schema and defaults (built
+ * on first use: a bundle that never parses a configuration does not carry
+ * them). `servers` is required, but checked after the rest (see
+ * `parseConfig`); `ephemeralPrefix` defaults to `<subjectPrefix>_ephemeral`.
+ */
+export function natsFields(): Fields {
+  return fields ??= {
+    servers: servers(),
+    token: secret(),
+    user: nonEmpty(),
+    pass: secret(),
+    nkeySeed: secret(),
+    creds: secret(),
+    stream: {
+      ...string((v) =>
+        STREAM_NAME.test(v)
+          ? undefined
+          : `expected 1-255 characters of A-Z, a-z, 0-9, "_" or "-", got ${
+            JSON.stringify(v)
+          }`
+      ),
+      default: DEFAULT_STREAM,
+    },
+    subjectPrefix: { ...subjectPrefix(), default: DEFAULT_SUBJECT_PREFIX },
+    ephemeralPrefix: subjectPrefix(),
+    ephemeralEncoding: {
+      ...oneOf(["structured", "binary"]),
+      default: "structured",
+    },
+    provision: { ...boolean(), default: true },
+    duplicateWindow: { ...int(1), default: 120_000 },
+    maxAge: { ...int(0), default: 0 },
+    maxMsgs: { ...int(-1), default: -1 },
+    maxBytes: { ...int(-1), default: -1 },
+    storage: { ...oneOf(["file", "memory"]), default: "file" },
+    replicas: { ...int(1), default: 1 },
+    publishTimeout: { ...int(1), default: 10_000 },
+    ackWait: { ...int(1), default: 30_000 },
+    maxDeliver: { ...int(1), default: 5 },
+    maxEventBytes: { ...int(1), default: 1_048_576 },
+    name: string(),
+    connectTimeout: { ...int(1), default: 5000 },
+    reconnectTimeWait: { ...int(0), default: 1000 },
+    reconnectJitter: { ...int(0), default: 500 },
+    maxReconnectAttempts: { ...int(-1), default: -1 },
+  };
 }
+
+let fields: Fields | undefined;
 
 const SECRET_KEYS = ["token", "pass", "nkeySeed", "creds"] as const;
 
 function credentialIssues(nats: Record<string, unknown>): ValidationIssue[] {
+  const has = (key: string) => nats[key] !== undefined;
   const issues: ValidationIssue[] = [];
-  if (nats.user !== undefined && nats.pass === undefined) {
-    issues.push({
-      path: "nats.pass",
-      message: "required when nats.user is set",
-    });
+  for (const [key, other] of [["user", "pass"], ["pass", "user"]]) {
+    if (has(key) && !has(other)) {
+      issues.push({
+        path: `nats.${other}`,
+        message: `required when nats.${key} is set`,
+      });
+    }
   }
-  if (nats.pass !== undefined && nats.user === undefined) {
-    issues.push({
-      path: "nats.user",
-      message: "required when nats.pass is set",
-    });
-  }
-  const methods = [
-    nats.token !== undefined && "token",
-    (nats.user !== undefined || nats.pass !== undefined) && "user/pass",
-    nats.nkeySeed !== undefined && "nkeySeed",
-    nats.creds !== undefined && "creds",
-  ].filter(Boolean);
+  const methods = ["token", "user/pass", "nkeySeed", "creds"].filter((m) =>
+    m === "user/pass" ? has("user") || has("pass") : has(m)
+  );
   if (methods.length > 1) {
     issues.push({
       path: "nats",
@@ -214,7 +236,8 @@ function credentialIssues(nats: Record<string, unknown>): ValidationIssue[] {
 }
 
 /**
- * Fills in defaults and wraps secrets, after the schema accepted `nats`.
+ * Fills in defaults and wraps secrets, once `parseConfig`'s checks
+ * accepted `nats`.
  *
  * @throws {ConfigError} for inconsistent credentials or prefixes.
  */
@@ -234,34 +257,16 @@ export function normalizeNatsConfig(nats: Record<string, unknown>): NatsConfig {
     });
   }
   if (issues.length > 0) throw new ConfigError(issues);
-  const servers = nats.servers;
+  const servers = nats.servers ?? [];
   const out: Record<string, unknown> = {
     ...nats,
-    servers: servers === undefined
-      ? []
-      : typeof servers === "string"
-      ? [servers]
-      : [...servers as string[]],
-    stream: nats.stream ?? DEFAULT_STREAM,
-    subjectPrefix: prefix,
-    ephemeralPrefix: ephemeral,
-    ephemeralEncoding: nats.ephemeralEncoding ?? "structured",
-    provision: nats.provision ?? true,
-    duplicateWindow: nats.duplicateWindow ?? 120_000,
-    maxAge: nats.maxAge ?? 0,
-    maxMsgs: nats.maxMsgs ?? -1,
-    maxBytes: nats.maxBytes ?? -1,
-    storage: nats.storage ?? "file",
-    replicas: nats.replicas ?? 1,
-    publishTimeout: nats.publishTimeout ?? 10_000,
-    ackWait: nats.ackWait ?? 30_000,
-    maxDeliver: nats.maxDeliver ?? 5,
-    maxEventBytes: nats.maxEventBytes ?? 1_048_576,
-    connectTimeout: nats.connectTimeout ?? 5000,
-    reconnectTimeWait: nats.reconnectTimeWait ?? 1000,
-    reconnectJitter: nats.reconnectJitter ?? 500,
-    maxReconnectAttempts: nats.maxReconnectAttempts ?? -1,
+    servers: typeof servers === "string" ? [servers] : [...servers as string[]],
   };
+  // The defaults, in the fields' order after the keys given.
+  for (const [key, field] of Object.entries(natsFields())) {
+    const value = key === "ephemeralPrefix" ? ephemeral : field.default;
+    if (value !== undefined) out[key] ??= value;
+  }
   for (const key of SECRET_KEYS) {
     if (out[key] !== undefined) {
       out[key] = toSecret(out[key] as string | Secret);

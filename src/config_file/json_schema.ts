@@ -1,15 +1,16 @@
-// The JSON Schema of a configuration file, generated from the zod schemas
-// (`deno task schema` writes it to schema/event-bus-config.schema.json).
+// The JSON Schema of a configuration file, generated from the config's
+// field tables (`deno task schema` writes it to
+// schema/event-bus-config.schema.json).
 
-import * as z from "zod/mini";
-import { toJSONSchema } from "zod/v4/core";
-import { natsShape } from "../config/nats_config.ts";
-import { TRANSPORTS } from "../config/config.ts";
+import { natsFields } from "../config/nats_config.ts";
+import { configFields, TRANSPORTS } from "../config/config.ts";
+import { type Field, nonEmpty, oneOf } from "../config/_checks.ts";
 import {
   BUS_KEYS,
   envVariableOf,
   type KeyInfo,
   NATS_KEYS,
+  SECRET_FILE_KEYS,
   snakeCase,
 } from "./keys.ts";
 
@@ -18,26 +19,22 @@ type JsonSchema = Record<string, unknown>;
 /** Where the committed schema is published (for `"$schema"`). */
 export const CONFIG_SCHEMA_FILE = "schema/event-bus-config.schema.json";
 
-function property(
-  schema: z.core.$ZodType,
-  info: KeyInfo,
-  path: string,
-): JsonSchema {
-  const out = toJSONSchema(schema, {
-    unrepresentable: "any",
-    io: "input",
-  }) as JsonSchema;
-  delete out.$schema;
-  if (info.integerMin !== undefined) {
-    out.type = "integer";
-    out.minimum = info.integerMin;
-  }
+function property(field: Field, info: KeyInfo, path: string): JsonSchema {
+  const out: JsonSchema = { ...field.json };
   const env = envVariableOf(path);
   out.description = `${info.description}${
     env === undefined ? "" : ` Environment: ${env}.`
   }`;
-  if (info.default !== undefined) out.default = info.default;
+  const fallback = field.default ?? info.default;
+  if (fallback !== undefined) out.default = fallback;
   return out;
+}
+
+/** The field of a file key: the config's, or a file path for `*File`. */
+function fieldOf(fields: Record<string, Field>, key: string): Field {
+  if (Object.hasOwn(fields, key)) return fields[key];
+  if (Object.hasOwn(SECRET_FILE_KEYS, key)) return nonEmpty();
+  throw new Error(`configFileJsonSchema: no field for the file key "${key}"`);
 }
 
 /** Each key under its camelCase and snake_case names. */
@@ -63,27 +60,25 @@ function section(key: string): string {
  * the top level, or in an `event_bus` / `eventBus` section.
  */
 export function configFileJsonSchema(): Record<string, unknown> {
-  const shape = natsShape().shape as Record<string, z.core.$ZodType>;
+  const nats = natsFields();
+  for (const key in nats) {
+    if (!Object.hasOwn(NATS_KEYS, key)) {
+      throw new Error(`configFileJsonSchema: nats.${key} is not a file key`);
+    }
+  }
   const defs: Record<string, JsonSchema> = {};
-  const fileString = z.string().check(z.minLength(1));
   const natsEntries: [string, JsonSchema][] = Object.keys(NATS_KEYS).map(
-    (key) => {
-      const secret = ["token", "pass", "nkeySeed", "creds"].includes(key);
-      const schema = key.endsWith("File") || secret ? fileString : shape[key];
-      return [key, property(schema, NATS_KEYS[key], `nats.${key}`)];
-    },
+    (key) => [
+      key,
+      property(fieldOf(nats, key), NATS_KEYS[key], `nats.${key}`),
+    ],
   );
   current = "nats";
   for (const [key, schema] of natsEntries) defs[section(key)] = schema;
   const natsProperties = withAliases(
     natsEntries.map(([key]) => [key, { $ref: `#/$defs/${section(key)}` }]),
   );
-  const busShape: Record<string, z.core.$ZodType> = {
-    transport: z.enum(TRANSPORTS),
-    source: z.string(),
-    validate: z.boolean(),
-    history: z.number(),
-  };
+  const bus = { ...configFields().local, transport: oneOf(TRANSPORTS) };
   const busEntries: [string, JsonSchema][] = Object.keys(BUS_KEYS).map(
     (key) => [
       key,
@@ -94,7 +89,7 @@ export function configFileJsonSchema(): Record<string, unknown> {
           properties: natsProperties,
           additionalProperties: false,
         }
-        : property(busShape[key], BUS_KEYS[key], key),
+        : property(fieldOf(bus, key), BUS_KEYS[key], key),
     ],
   );
   current = "bus";

@@ -1,6 +1,7 @@
 // The keys a configuration file may hold, with their snake_case aliases,
-// descriptions, defaults and environment variables (used for the JSON
-// Schema and for error messages).
+// descriptions and environment variables (used for the JSON Schema and for
+// error messages); their checks and the nats defaults are the config's
+// fields (src/config/).
 
 import { ENV_VARIABLES } from "../config/env.ts";
 
@@ -8,10 +9,11 @@ import { ENV_VARIABLES } from "../config/env.ts";
 export interface KeyInfo {
   /** What the key does. */
   description: string;
-  /** Its default, when it has one. */
+  /**
+   * Its default, for the event bus keys (the `nats` keys' defaults are in
+   * their fields, `natsFields()`).
+   */
   default?: unknown;
-  /** An integer key's lower bound. */
-  integerMin?: number;
 }
 
 /** The keys of the event bus section (camelCase, as `parseConfig` takes). */
@@ -29,7 +31,6 @@ export const BUS_KEYS: Record<string, KeyInfo> = {
     description:
       "local only: recent events kept for resume (position(), from: { after }).",
     default: 0,
-    integerMin: 0,
   },
   nats: { description: "nats transport: connection and stream settings." },
 };
@@ -67,93 +68,42 @@ export const NATS_KEYS: Record<string, KeyInfo> = {
     description: "The text of a .creds file (secret; prefer creds_file).",
   },
   credsFile: { description: "A NATS .creds file (JWT and nkey seed)." },
-  stream: { description: "JetStream stream name.", default: "MCB_EVENTS" },
-  subjectPrefix: {
-    description: "Events travel on <subjectPrefix>.<type>.",
-    default: "mcb.events",
-  },
+  stream: { description: "JetStream stream name." },
+  subjectPrefix: { description: "Events travel on <subjectPrefix>.<type>." },
   ephemeralPrefix: {
     description:
       "Subject prefix of ephemeral events, outside <subjectPrefix>.>. Default: <subjectPrefix>_ephemeral.",
   },
-  ephemeralEncoding: {
-    description: "How ephemeral events are encoded.",
-    default: "structured",
-  },
-  provision: {
-    description: "Create or check the stream at start.",
-    default: true,
-  },
-  duplicateWindow: {
-    description: "JetStream de-duplication window, ms.",
-    default: 120000,
-    integerMin: 1,
-  },
-  maxAge: {
-    description: "Drop events older than this, ms; 0 keeps them.",
-    default: 0,
-    integerMin: 0,
-  },
-  maxMsgs: {
-    description: "Most events kept; -1 for no limit.",
-    default: -1,
-    integerMin: -1,
-  },
-  maxBytes: {
-    description: "Most bytes kept; -1 for no limit.",
-    default: -1,
-    integerMin: -1,
-  },
-  storage: { description: "Stream storage.", default: "file" },
-  replicas: {
-    description: "Stream replicas (1, 3 or 5 in a cluster).",
-    default: 1,
-    integerMin: 1,
-  },
+  ephemeralEncoding: { description: "How ephemeral events are encoded." },
+  provision: { description: "Create or check the stream at start." },
+  duplicateWindow: { description: "JetStream de-duplication window, ms." },
+  maxAge: { description: "Drop events older than this, ms; 0 keeps them." },
+  maxMsgs: { description: "Most events kept; -1 for no limit." },
+  maxBytes: { description: "Most bytes kept; -1 for no limit." },
+  storage: { description: "Stream storage." },
+  replicas: { description: "Stream replicas (1, 3 or 5 in a cluster)." },
   publishTimeout: {
     description: "How long publish retries before it rejects, ms.",
-    default: 10000,
-    integerMin: 1,
   },
   ackWait: {
     description:
       "Group consumers: time to handle an event before redelivery, ms.",
-    default: 30000,
-    integerMin: 1,
   },
   maxDeliver: {
     description: "Group consumers: attempts before the dead-letter subject.",
-    default: 5,
-    integerMin: 1,
   },
-  maxEventBytes: {
-    description: "Largest inbound event accepted, bytes.",
-    default: 1048576,
-    integerMin: 1,
-  },
+  maxEventBytes: { description: "Largest inbound event accepted, bytes." },
   name: {
     description: "Connection name shown by the server. Default: the source.",
   },
-  connectTimeout: {
-    description: "First connection timeout, ms.",
-    default: 5000,
-    integerMin: 1,
-  },
+  connectTimeout: { description: "First connection timeout, ms." },
   reconnectTimeWait: {
     description: "Wait between reconnect attempts, ms (plus jitter).",
-    default: 1000,
-    integerMin: 0,
   },
   reconnectJitter: {
     description: "Upper bound of the random jitter added to each wait, ms.",
-    default: 500,
-    integerMin: 0,
   },
-  maxReconnectAttempts: {
-    description: "Reconnect attempts; -1 is unlimited.",
-    default: -1,
-    integerMin: -1,
-  },
+  maxReconnectAttempts: { description: "Reconnect attempts; -1 is unlimited." },
 };
 
 /** `subjectPrefix` -> `subject_prefix`. */
