@@ -1,5 +1,6 @@
-// The rules of a CloudEvents 1.0 envelope, in one pass that either builds
-// the envelope or explains, attribute by attribute, what is wrong. Plain
+// The rules of a CloudEvents 1.0 envelope, checked twice over: a fast
+// check for the valid envelopes (nearly all of them), and a slow one that
+// explains, attribute by attribute, what is wrong with the others. Plain
 // checks, no schema library, so they add little to a bundle.
 import type { ValidationIssue } from "./errors.ts";
 import { kindOf } from "./_issues.ts";
@@ -46,14 +47,11 @@ function typeProblem(value: unknown): string | undefined {
 
 const uri = (v: string) => URI_REFERENCE.test(v);
 
-const JSON_MEDIA = /^application\/(.+\+)?json(;.*)?$/i;
-
 /**
- * Reads `value` as a CloudEvents 1.0 envelope: the envelope (with `time` and
- * `datacontenttype` filled in) when every attribute is valid, else one
- * problem per invalid attribute, in the attributes' order.
+ * Every problem of an envelope that failed the fast path, one per
+ * attribute, in the attributes' order. Plain checks, no schema library.
  */
-export function readEnvelope(value: unknown): CloudEvent | ValidationIssue[] {
+export function envelopeIssues(value: unknown): ValidationIssue[] {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return [{
       path: "",
@@ -63,51 +61,95 @@ export function readEnvelope(value: unknown): CloudEvent | ValidationIssue[] {
     }];
   }
   const e = value as Record<string, unknown>;
-  const issues: ValidationIssue[] = [];
-  const check = (path: string, message: string | undefined) => {
-    if (message !== undefined) issues.push({ path, message });
-  };
-  check("specversion", e.specversion === "1.0" ? undefined : 'expected "1.0"');
-  check("id", stringProblem(e.id, true));
-  check("source", stringProblem(e.source, true, uri, "a URI-reference"));
-  check("type", typeProblem(e.type));
-  check(
-    "time",
-    stringProblem(e.time, false, isRfc3339, "an RFC 3339 timestamp"),
-  );
-  check(
-    "datacontenttype",
-    stringProblem(
-      e.datacontenttype,
-      false,
-      (v) => JSON_MEDIA.test(v),
-      "application/json",
-    ),
-  );
-  check("subject", stringProblem(e.subject, false));
-  check("dataschema", stringProblem(e.dataschema, false, uri, "a URI"));
-  check(
-    "traceparent",
-    stringProblem(
-      e.traceparent,
-      false,
-      (v) => TRACEPARENT.test(v),
-      "00-<32 hex>-<16 hex>-<2 hex>",
-    ),
-  );
-  check("tracestate", stringProblem(e.tracestate, false));
-  if (issues.length > 0) return issues;
+  const problems: [string, string | undefined][] = [
+    [
+      "specversion",
+      e.specversion === "1.0" ? undefined : 'expected "1.0"',
+    ],
+    ["id", stringProblem(e.id, true)],
+    ["source", stringProblem(e.source, true, uri, "a URI-reference")],
+    ["type", typeProblem(e.type)],
+    [
+      "time",
+      stringProblem(e.time, false, isRfc3339, "an RFC 3339 timestamp"),
+    ],
+    [
+      "datacontenttype",
+      stringProblem(
+        e.datacontenttype,
+        false,
+        (v) => JSON_MEDIA.test(v),
+        "application/json",
+      ),
+    ],
+    ["subject", stringProblem(e.subject, false)],
+    ["dataschema", stringProblem(e.dataschema, false, uri, "a URI")],
+    [
+      "traceparent",
+      stringProblem(
+        e.traceparent,
+        false,
+        (v) => TRACEPARENT.test(v),
+        "00-<32 hex>-<16 hex>-<2 hex>",
+      ),
+    ],
+    ["tracestate", stringProblem(e.tracestate, false)],
+  ];
+  return problems.filter((p) => p[1] !== undefined).map(([path, message]) => ({
+    path,
+    message: message!,
+  }));
+}
+
+const VALID_TYPE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,15}$/;
+const JSON_MEDIA = /^application\/(.+\+)?json(;.*)?$/i;
+
+const optionalString = (v: unknown) => v === undefined || typeof v === "string";
+
+/** The envelope if `value` passes every rule, else `undefined`. */
+export function validEnvelope(value: unknown): CloudEvent | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return undefined;
+  }
+  const {
+    specversion,
+    id,
+    source,
+    type,
+    time,
+    datacontenttype,
+    subject,
+    dataschema,
+    traceparent,
+    tracestate,
+    data,
+  } = value as Record<string, unknown>;
+  if (
+    specversion !== "1.0" || typeof id !== "string" || id === "" ||
+    typeof source !== "string" || !URI_REFERENCE.test(source) ||
+    typeof type !== "string" || type.length > 256 || !VALID_TYPE.test(type) ||
+    !(time === undefined || (typeof time === "string" && isRfc3339(time))) ||
+    !(datacontenttype === undefined ||
+      (typeof datacontenttype === "string" &&
+        JSON_MEDIA.test(datacontenttype))) ||
+    !optionalString(subject) || !optionalString(tracestate) ||
+    !(dataschema === undefined ||
+      (typeof dataschema === "string" && URI_REFERENCE.test(dataschema))) ||
+    !(traceparent === undefined ||
+      (typeof traceparent === "string" && TRACEPARENT.test(traceparent)))
+  ) return undefined;
   const event: Record<string, unknown> = {
-    specversion: "1.0",
-    id: e.id,
-    source: e.source,
-    type: e.type,
-    time: e.time ?? new Date().toISOString(),
+    specversion,
+    id,
+    source,
+    type,
+    time: time ?? new Date().toISOString(),
     datacontenttype: "application/json",
   };
-  for (const key of ["subject", "dataschema", "traceparent", "tracestate"]) {
-    if (e[key] !== undefined) event[key] = e[key];
-  }
-  event.data = e.data;
+  if (subject !== undefined) event.subject = subject;
+  if (dataschema !== undefined) event.dataschema = dataschema;
+  if (traceparent !== undefined) event.traceparent = traceparent;
+  if (tracestate !== undefined) event.tracestate = tracestate;
+  event.data = data;
   return event as unknown as CloudEvent;
 }

@@ -7,10 +7,11 @@
 
 import { ValidationError } from "./errors.ts";
 import {
+  envelopeIssues,
   isRfc3339,
   TRACEPARENT,
   URI_REFERENCE,
-  readEnvelope,
+  validEnvelope,
 } from "./_envelope_rules.ts";
 
 export { isRfc3339 };
@@ -143,12 +144,19 @@ export function applyEnvelopeOptions(
  * ```
  */
 export function parseCloudEvent(value: unknown): CloudEvent {
-  const read = readEnvelope(value);
-  if (!Array.isArray(read)) return read;
+  // Valid envelopes (nearly all of them) pass the fast check; the slow one
+  // then explains what is wrong with the others. Both apply the same rules.
+  const fast = validEnvelope(value);
+  if (fast !== undefined) return fast;
   const type = typeof (value as { type?: unknown })?.type === "string"
     ? (value as { type: string }).type
     : "(unknown)";
-  throw new ValidationError(type, read);
+  const issues = envelopeIssues(value);
+  // Both checks apply the same rules; this only guards against a drift.
+  if (issues.length === 0) {
+    issues.push({ path: "", message: "not a CloudEvents 1.0 envelope" });
+  }
+  throw new ValidationError(type, issues);
 }
 
 /**
