@@ -187,18 +187,18 @@ export abstract class BaseEventBus<C extends EventCatalog = EventCatalog>
     if (this.#closing !== undefined) {
       throw new BusClosedError(`subscribe("${pattern}")`);
     }
+    const bad = (problem: string) =>
+      new TypeError(`subscribe("${pattern}"): ${problem}`);
     if (typeof handler !== "function") {
-      throw new TypeError(
-        `subscribe("${pattern}"): handler must be a function, got ${typeof handler}`,
-      );
+      throw bad(`handler must be a function, got ${typeof handler}`);
     }
     const group = options?.group;
     if (
       group !== undefined &&
       (typeof group !== "string" || !/^[A-Za-z0-9_-]{1,128}$/.test(group))
     ) {
-      throw new TypeError(
-        `subscribe("${pattern}"): group must be 1-128 characters of A-Z, a-z, 0-9, "_" or "-", got ${
+      throw bad(
+        `group must be 1-128 characters of A-Z, a-z, 0-9, "_" or "-", got ${
           JSON.stringify(group)
         }`,
       );
@@ -206,22 +206,19 @@ export abstract class BaseEventBus<C extends EventCatalog = EventCatalog>
     const from = options?.from;
     if (typeof from === "object" && from !== null && "after" in from) {
       if (typeof from.after !== "string") {
-        throw new TypeError(
-          `subscribe("${pattern}"): from.after must be a position string from bus.position(), got ${typeof from
+        throw bad(
+          `from.after must be a position string from bus.position(), got ${typeof from
             .after}`,
         );
       }
       if (group !== undefined) {
-        throw new TypeError(
-          `subscribe("${pattern}"): from: { after } resumes one subscriber and cannot be combined with group "${group}" (a group keeps its own position)`,
+        throw bad(
+          `from: { after } resumes one subscriber and cannot be combined with group "${group}" (a group keeps its own position)`,
         );
       }
     }
     if (options?.onGap !== undefined && typeof options.onGap !== "function") {
-      throw new TypeError(
-        `subscribe("${pattern}"): onGap must be a function, got ${typeof options
-          .onGap}`,
-      );
+      throw bad(`onGap must be a function, got ${typeof options.onGap}`);
     }
     const types = this.catalog.typesMatching(pattern);
     if (types.length === 0) {

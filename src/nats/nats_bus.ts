@@ -34,6 +34,7 @@ import {
   deadLetter,
   decodeInbound,
   DLQ_TOKEN,
+  type Inbound,
   isDeadLetter,
   type Subjects,
 } from "./inbound.ts";
@@ -266,6 +267,15 @@ class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
 
   #onFanout(sub: BusSubscription, msg: Received): void {
     if (!sub.active || isDeadLetter(this.#subjects, msg.subject)) return;
+    const inbound = this.#decode(sub, msg);
+    if (inbound.ok) this.deliver(sub, inbound.event);
+  }
+
+  /**
+   * Decodes and validates `msg`: an invalid one is counted and reported; a
+   * valid one remembers its stream position.
+   */
+  #decode(sub: BusSubscription, msg: Received): Inbound {
     const inbound = decodeInbound(
       this.catalog,
       this.#subjects,
@@ -273,11 +283,15 @@ class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
       this.#config.maxEventBytes,
     );
     if (!inbound.ok) {
-      this.#invalid(sub, msg, inbound.reason);
-      return;
+      this.counters.invalid++;
+      this.report(
+        new Error(`Invalid message on "${msg.subject}": ${inbound.reason}`),
+        { kind: "invalid", pattern: sub.pattern, subject: msg.subject },
+      );
+    } else if (msg.seq !== undefined) {
+      this.#positions.set(inbound.event, msg.seq);
     }
-    if (msg.seq !== undefined) this.#positions.set(inbound.event, msg.seq);
-    this.deliver(sub, inbound.event);
+    return inbound;
   }
 
   async #onGroup(
@@ -287,19 +301,12 @@ class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
   ): Promise<GroupOutcome> {
     if (isDeadLetter(this.#subjects, msg.subject)) return "ack";
     const group = sub.group!;
-    const inbound = decodeInbound(
-      this.catalog,
-      this.#subjects,
-      msg,
-      this.#config.maxEventBytes,
-    );
+    const inbound = this.#decode(sub, msg);
     if (!inbound.ok) {
-      this.#invalid(sub, msg, inbound.reason);
       await this.#deadLetter(msg, group, inbound.reason, attempt);
       return "term";
     }
     if (!sub.active) return { nak: 0 };
-    if (msg.seq !== undefined) this.#positions.set(inbound.event, msg.seq);
     if (attempt > this.#config.maxDeliver) {
       await this.#deadLetter(
         msg,
@@ -334,15 +341,6 @@ class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
       reason,
       attempts,
       seq: msg.seq,
-    });
-  }
-
-  #invalid(sub: BusSubscription, msg: Received, reason: string): void {
-    this.counters.invalid++;
-    this.report(new Error(`Invalid message on "${msg.subject}": ${reason}`), {
-      kind: "invalid",
-      pattern: sub.pattern,
-      subject: msg.subject,
     });
   }
 
