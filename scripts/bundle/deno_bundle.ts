@@ -10,8 +10,19 @@ export const ROOT: URL = new URL("../../", import.meta.url);
 
 /** Options of {@linkcode denoBundle}. */
 export interface BundleOptions {
-  /** Where to write the bundle (a path). */
+  /**
+   * Where to write the bundle (a path); with `codeSplitting`, the folder
+   * that receives the entry and its chunks.
+   */
   output: string;
+  /**
+   * Split dynamic `import()`s into chunks loaded on demand (`--code-splitting`).
+   * The sizes are then the sums over every file, each gzipped on its own (a
+   * browser fetches them one by one); `code` is the entry file's.
+   *
+   * @default {false}
+   */
+  codeSplitting?: boolean;
   /** esbuild's platform. @default {"browser"} */
   platform?: "browser" | "deno";
   /**
@@ -69,8 +80,9 @@ export async function denoBundle(
     "esm",
     ...(options.minify ?? true ? ["--minify"] : []),
     ...(options.external ?? []).flatMap((e) => ["--external", e]),
-    "--output",
-    options.output,
+    ...(options.codeSplitting
+      ? ["--code-splitting", "--outdir", options.output]
+      : ["--output", options.output]),
     entryPath,
   ];
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
@@ -89,11 +101,28 @@ export async function denoBundle(
       }`,
     );
   }
-  const bytes = await Deno.readFile(options.output);
-  return {
-    path: options.output,
-    bytes: bytes.byteLength,
-    gzipBytes: await gzipSize(bytes),
-    code: new TextDecoder().decode(bytes),
+  if (!options.codeSplitting) {
+    const bytes = await Deno.readFile(options.output);
+    return {
+      path: options.output,
+      bytes: bytes.byteLength,
+      gzipBytes: await gzipSize(bytes),
+      code: new TextDecoder().decode(bytes),
+    };
+  }
+  const name = entryPath.split("/").at(-1)!.replace(/\.ts$/, ".js");
+  const out: Bundle = {
+    path: `${options.output}/${name}`,
+    bytes: 0,
+    gzipBytes: 0,
+    code: "",
   };
+  for await (const file of Deno.readDir(options.output)) {
+    if (!file.isFile || !file.name.endsWith(".js")) continue;
+    const bytes = await Deno.readFile(`${options.output}/${file.name}`);
+    out.bytes += bytes.byteLength;
+    out.gzipBytes += await gzipSize(bytes);
+    if (file.name === name) out.code = new TextDecoder().decode(bytes);
+  }
+  return out;
 }
