@@ -80,7 +80,7 @@ export async function buildNpm(): Promise<BuildResult> {
       "@arethetypeswrong/cli": V.ATTW,
       ...exact,
     },
-    overrides: await lockOverrides(),
+    overrides: await lockOverrides(used.keys()),
   });
   const bin = (name: string) => `${BUILD_DIR}/node_modules/.bin/${name}`;
   console.log(

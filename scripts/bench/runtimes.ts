@@ -44,6 +44,7 @@ import {
   CACHE,
   ensureNpmProject,
   exists,
+  libraryNpmPackages,
   lockedVersions,
   lockOverrides,
   nodeBinary,
@@ -173,7 +174,10 @@ async function prepareNode(graph: Graph): Promise<Prepared> {
       "@mcb/event-bus": `file:${tarball}`,
       ...await lockedDependencies(graph),
     },
-    overrides: await lockOverrides(),
+    overrides: await lockOverrides([
+      ...graph.npmPackages,
+      ...await libraryNpmPackages(),
+    ]),
     // Not an npm field: makes a rebuilt tarball a different manifest.
     mcbTarballSha256: await sha256File(tarball),
   }, {
@@ -229,7 +233,10 @@ async function prepareBun(graph: Graph): Promise<Prepared> {
   await ensureNpmProject(BUN_SCRATCH, {
     type: "module",
     dependencies: await lockedDependencies(graph),
-    overrides: await lockOverrides(),
+    overrides: await lockOverrides([
+      ...graph.npmPackages,
+      ...await libraryNpmPackages(),
+    ]),
   });
   // One link to the repository (see scripts/runtimes/test_bun.ts).
   const tree = `${BUN_SCRATCH}/tree`;

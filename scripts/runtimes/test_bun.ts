@@ -23,6 +23,7 @@ import {
   bunBinary,
   CACHE,
   ensureNpmProject,
+  libraryNpmPackages,
   lockedVersions,
   lockOverrides,
   ROOT,
@@ -52,7 +53,10 @@ async function main(): Promise<number> {
         [...graph.npmPackages].sort().map((n) => [n, locked.get(n)!]),
       ),
     },
-    overrides: await lockOverrides(),
+    overrides: await lockOverrides([
+      ...graph.npmPackages,
+      ...await libraryNpmPackages(),
+    ]),
   });
   const bun = await bunBinary();
   const tree = `${SCRATCH}/tree`;

@@ -32,6 +32,7 @@ import * as V from "./versions.ts";
 import {
   CACHE,
   ensureNpmProject,
+  libraryNpmPackages,
   lockedVersions,
   lockOverrides,
   nodeBinary,
@@ -108,7 +109,10 @@ async function main(): Promise<number> {
         [...graph.npmPackages].sort().map((n) => [n, locked.get(n)!]),
       ),
     },
-    overrides: await lockOverrides(),
+    overrides: await lockOverrides([
+      ...graph.npmPackages,
+      ...await libraryNpmPackages(),
+    ]),
     // Not an npm field: makes a rebuilt tarball a different manifest.
     mcbTarballSha256: tarballSha,
   }, {

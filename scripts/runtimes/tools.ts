@@ -151,11 +151,54 @@ export async function lockedVersions(): Promise<Map<string, string>> {
 }
 
 /**
- * `overrides` that pin every package in deno.lock (direct and transitive) to
- * its locked version, so npm installs exactly what Deno uses.
+ * `overrides` that pin the packages `roots` depend on (directly or not) to
+ * their deno.lock versions, so npm installs exactly what Deno uses. Only the
+ * closure of `roots` is pinned: deno.lock also holds test tools (miniflare,
+ * @asyncapi/parser, ...) whose versions must not be forced onto the npm
+ * tools installed beside them (a forced supports-color@10 broke attw's
+ * supports-hyperlinks, which needs ^7). A package locked at two versions in
+ * that closure is left to npm.
  */
-export async function lockOverrides(): Promise<Record<string, string>> {
-  return Object.fromEntries(await lockedVersions());
+export async function lockOverrides(
+  roots: Iterable<string>,
+): Promise<Record<string, string>> {
+  const lock = JSON.parse(await Deno.readTextFile(`${ROOT}deno.lock`));
+  const npm: Record<string, { dependencies?: string[] }> = lock.npm ?? {};
+  const byName = new Map<string, string[]>();
+  for (const key of Object.keys(npm)) {
+    const name = key.slice(0, key.lastIndexOf("@"));
+    byName.set(name, [...byName.get(name) ?? [], key]);
+  }
+  // A dependency is "name" (one version in the lock) or "name@version".
+  const keyOf = (dep: string): string | undefined => {
+    const keys = byName.get(dep);
+    if (keys !== undefined) return keys.length === 1 ? keys[0] : undefined;
+    return Object.hasOwn(npm, dep)
+      ? dep
+      : Object.keys(npm).find((k) => k.startsWith(`${dep}_`));
+  };
+  const seen = new Set<string>();
+  const queue = [...roots].map(keyOf).filter((k) => k !== undefined);
+  for (let key = queue.pop(); key !== undefined; key = queue.pop()) {
+    if (seen.has(key)) continue;
+    seen.add(key);
+    for (const dep of npm[key]?.dependencies ?? []) {
+      const next = keyOf(dep);
+      if (next !== undefined) queue.push(next);
+    }
+  }
+  const versions = new Map<string, Set<string>>();
+  for (const key of seen) {
+    const at = key.lastIndexOf("@");
+    const name = key.slice(0, at);
+    const version = key.slice(at + 1).split("_")[0];
+    versions.set(name, (versions.get(name) ?? new Set()).add(version));
+  }
+  return Object.fromEntries(
+    [...versions].filter(([, v]) => v.size === 1).map((
+      [name, v],
+    ) => [name, [...v][0]]),
+  );
 }
 
 /**
@@ -286,4 +329,17 @@ export async function denoJsonNpmRanges(): Promise<Map<string, string>> {
     ranges.set(spec.slice(0, at), spec.slice(at + 1));
   }
   return ranges;
+}
+
+/**
+ * The npm packages the library itself imports (from every deno.json
+ * export), i.e. what its npm package depends on.
+ */
+export async function libraryNpmPackages(): Promise<string[]> {
+  const deno = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
+  const exports: Record<string, string> = typeof deno.exports === "string"
+    ? { ".": deno.exports }
+    : deno.exports;
+  const entries = Object.values(exports).map((p) => p.replace(/^\.\//, ""));
+  return [...(await npmImportsOf(entries)).keys()];
 }
