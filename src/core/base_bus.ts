@@ -101,12 +101,17 @@ export abstract class BaseEventBus<C extends EventCatalog = EventCatalog>
     data: unknown,
     options: PublishOptions | undefined,
   ): CloudEvent {
+    const catalog = this.catalog;
+    // A producer may publish an older version it still speaks, by naming
+    // it in `dataschema`: parseAs checks the data against that version.
     let value = data;
-    if (this.#validate) value = this.catalog.parse(type, data);
-    else if (!this.catalog.has(type)) {
+    if (this.#validate) {
+      value = catalog.parseAs(type, data, options?.dataschema);
+    } else if (!catalog.has(type)) {
       throw new EventTypeError(type, "it is not in the event catalog");
     }
-    const event = {
+    const current = catalog.publishedDataschema(type);
+    const event: Record<string, unknown> = {
       specversion: "1.0",
       id: this.#ids.next(),
       source: this.source,
@@ -115,10 +120,9 @@ export abstract class BaseEventBus<C extends EventCatalog = EventCatalog>
       datacontenttype: "application/json",
       data: value,
     };
-    if (options !== undefined) {
-      applyEnvelopeOptions(event as Record<string, unknown>, type, options);
-    }
-    return event as CloudEvent;
+    if (current !== undefined) event.dataschema = current;
+    if (options !== undefined) applyEnvelopeOptions(event, type, options);
+    return event as unknown as CloudEvent;
   }
 
   /** Hands the built event to the transport; resolves once accepted. */

@@ -5,11 +5,18 @@
  * @module
  */
 
-import type * as z from "zod/v4/core";
-import { safeParse } from "zod/v4/core";
-import { EventTypeError, ValidationError } from "./errors.ts";
-import { toValidationIssues } from "./_issues.ts";
+import { EventTypeError } from "./errors.ts";
+import { parseData } from "./_parse.ts";
 import { assertEventType, assertPattern, matchesPattern } from "./subject.ts";
+import {
+  DEFAULT_SCHEMA_BASE,
+  newerVersionError,
+  type NewerVersionPolicy,
+  type OlderVersion,
+  schemaUri,
+  type VersionedDefinition,
+  versionInUri,
+} from "./versions.ts";
 
 /**
  * Any zod 4 schema, classic (`zod`) or mini (`zod/mini`): the part of zod's
@@ -104,6 +111,78 @@ export interface EventCatalog<
     type: T,
     data: unknown,
   ): SchemaOutput<S[T]>;
+  /**
+   * Validates data a producer publishes as the version `dataschema` names
+   * (default: the current one); see {@linkcode versioned}. On a versioned
+   * type `dataschema` must be one of its version URIs; on others it is
+   * only metadata and the current schema applies.
+   *
+   * @throws {EventTypeError} when `type` is not in the catalog.
+   * @throws {ValidationError} for invalid data or an unknown version.
+   */
+  parseAs<T extends keyof S & string>(
+    type: T,
+    data: unknown,
+    dataschema?: string,
+  ): SchemaOutput<S[T]>;
+  /**
+   * Reads data received as the version `dataschema` names (see
+   * {@linkcode versioned}): validates it against that version's schema and
+   * upcasts it step by step to the current one. Without a `dataschema` of
+   * this catalog, versioned types read as their oldest version and others
+   * as their only one. A newer version than any known follows the
+   * catalog's `newerVersions` policy.
+   *
+   * @throws {EventTypeError} when `type` is not in the catalog.
+   * @throws {ValidationError} for invalid data or an unreadable version.
+   */
+  read<T extends keyof S & string>(
+    type: T,
+    data: unknown,
+    dataschema?: string,
+  ): SchemaOutput<S[T]>;
+  /** The current version of `type`: 1 unless declared with `versioned()`. */
+  version(type: string): number;
+  /**
+   * Every version of `type` this catalog reads, oldest first, the current
+   * one last (its `upcast` is undefined).
+   */
+  versions(type: string): readonly CatalogVersion[];
+  /** The `dataschema` URI of `type` at `version` (default: current). */
+  dataschema(type: string, version?: number): string;
+  /**
+   * The `dataschema` publishers put on `type`'s events: the current
+   * version's for types declared with `versioned()`, else `undefined`.
+   */
+  publishedDataschema(type: string): string | undefined;
+  /** The version a `dataschema` names for `type`, if it is one of ours. */
+  versionOf(type: string, dataschema: string | undefined): number | undefined;
+}
+
+/** One version of a type, as {@linkcode EventCatalog.versions} lists it. */
+export interface CatalogVersion {
+  /** The version number. */
+  readonly version: number;
+  /** The schema of `data` at this version. */
+  readonly schema: EventSchema;
+  /** From this version to the next; undefined for the current one. */
+  readonly upcast?: OlderVersion["upcast"];
+}
+
+/** Options of {@linkcode defineEvents}. */
+export interface CatalogOptions {
+  /**
+   * The start of every `dataschema` URI: `<schemaBase><type>/v<version>`.
+   *
+   * @default {"urn:mcb:events:"}
+   */
+  schemaBase?: string;
+  /**
+   * What consumers do with a version newer than any they know.
+   *
+   * @default {"reject"}
+   */
+  newerVersions?: NewerVersionPolicy;
 }
 
 class Catalog<S extends Record<string, EventSchema>>
@@ -112,11 +191,32 @@ class Catalog<S extends Record<string, EventSchema>>
   readonly schemas: Readonly<S>;
   #ephemeral: Set<string>;
   #descriptions: Map<string, string>;
+  #versioned = new Map<string, VersionedDefinition>();
+  #base: string;
+  #newer: NewerVersionPolicy;
 
-  constructor(definitions: EventDefinitions) {
+  constructor(definitions: EventDefinitions, options: CatalogOptions) {
     const schemas: Record<string, EventSchema> = Object.create(null);
     this.#ephemeral = new Set();
     this.#descriptions = new Map();
+    this.#base = options.schemaBase ?? DEFAULT_SCHEMA_BASE;
+    this.#newer = options.newerVersions ?? "reject";
+    if (
+      typeof this.#base !== "string" || !/^[^\s"<>\\^`{|}]+$/.test(this.#base)
+    ) {
+      throw new TypeError(
+        `defineEvents: schemaBase must be the start of a URI, got ${
+          JSON.stringify(this.#base)
+        }`,
+      );
+    }
+    if (this.#newer !== "reject" && this.#newer !== "accept-if-valid") {
+      throw new TypeError(
+        `defineEvents: newerVersions must be "reject" or "accept-if-valid", got ${
+          JSON.stringify(this.#newer)
+        }`,
+      );
+    }
     for (const [type, value] of Object.entries(definitions)) {
       assertEventType(type);
       const def = isDefinition(value) ? value : { schema: value };
@@ -127,6 +227,10 @@ class Catalog<S extends Record<string, EventSchema>>
         );
       }
       schemas[type] = def.schema;
+      if (isVersioned(def)) {
+        def.check(type);
+        this.#versioned.set(type, def);
+      }
       if (def.ephemeral) this.#ephemeral.add(type);
       if (def.description) this.#descriptions.set(type, def.description);
     }
@@ -155,32 +259,86 @@ class Catalog<S extends Record<string, EventSchema>>
     type: T,
     data: unknown,
   ): SchemaOutput<S[T]> {
-    const schema = this.schemas[type];
-    if (schema === undefined || !this.has(type)) {
+    return parseData(type, this.#schema(type), data) as SchemaOutput<S[T]>;
+  }
+
+  #schema(type: string): EventSchema {
+    if (!this.has(type)) {
       throw new EventTypeError(type, "it is not in the event catalog");
     }
-    let result: ReturnType<typeof safeParse>;
-    try {
-      result = safeParse(schema as unknown as z.$ZodType, data);
-    } catch (error) {
-      // A recursive schema on absurdly deep data overflows the stack.
-      if (!(error instanceof RangeError)) throw error;
-      throw new ValidationError(type, [{
-        path: "data",
-        message: "nested too deeply to validate",
-      }], { cause: error });
-    }
-    if (result.success) return result.data as SchemaOutput<S[T]>;
-    throw new ValidationError(
+    return this.schemas[type];
+  }
+
+  parseAs<T extends keyof S & string>(
+    type: T,
+    data: unknown,
+    dataschema?: string,
+  ): SchemaOutput<S[T]> {
+    const def = dataschema === undefined
+      ? undefined
+      : this.#versioned.get(type);
+    if (def === undefined) return this.parse(type, data);
+    return def.parseAs(
       type,
-      toValidationIssues("data", result.error.issues, data),
-      { cause: result.error },
-    );
+      data,
+      this.versionOf(type, dataschema!),
+      dataschema!,
+      (v) => this.dataschema(type, v),
+    ) as SchemaOutput<S[T]>;
+  }
+
+  read<T extends keyof S & string>(
+    type: T,
+    data: unknown,
+    dataschema?: string,
+  ): SchemaOutput<S[T]> {
+    const schema = this.#schema(type);
+    const from = this.versionOf(type, dataschema);
+    const def = this.#versioned.get(type);
+    if (def !== undefined) {
+      return def.read(type, data, from, this.#newer) as SchemaOutput<S[T]>;
+    }
+    if (from !== undefined && from > 1 && this.#newer === "reject") {
+      throw newerVersionError(type, from, 1);
+    }
+    return parseData(type, schema, data) as SchemaOutput<S[T]>;
+  }
+
+  version(type: string): number {
+    this.#schema(type);
+    return this.#versioned.get(type)?.version ?? 1;
+  }
+
+  versions(type: string): readonly CatalogVersion[] {
+    const schema = this.#schema(type);
+    const def = this.#versioned.get(type);
+    return [
+      ...(def?.history ?? []),
+      { version: def?.version ?? 1, schema },
+    ];
+  }
+
+  dataschema(type: string, version: number = this.version(type)): string {
+    return schemaUri(this.#base, type, version);
+  }
+
+  publishedDataschema(type: string): string | undefined {
+    return this.#versioned.has(type) ? this.dataschema(type) : undefined;
+  }
+
+  versionOf(type: string, dataschema: string | undefined): number | undefined {
+    return dataschema === undefined
+      ? undefined
+      : versionInUri(this.#base, type, dataschema);
   }
 }
 
 function isSchema(value: unknown): value is EventSchema {
   return typeof value === "object" && value !== null && "_zod" in value;
+}
+
+function isVersioned(value: EventDefinition): value is VersionedDefinition {
+  return typeof (value as VersionedDefinition).read === "function";
 }
 
 function isDefinition(value: unknown): value is EventDefinition {
@@ -193,7 +351,10 @@ function isDefinition(value: unknown): value is EventDefinition {
  * `data` (or `{ schema, ephemeral, description }`). TypeScript infers each
  * type's `data` from it.
  *
- * @param definitions Event type -> schema or definition.
+ * @param definitions Event type -> schema or definition (or
+ * {@linkcode versioned}'s result).
+ * @param options `schemaBase` of `dataschema` URIs and the policy for newer
+ * versions.
  * @returns The validated catalog.
  * @throws {EventTypeError} naming the first malformed type (empty token,
  * space, `*`, `>`, more than 16 tokens or 256 characters).
@@ -212,6 +373,7 @@ function isDefinition(value: unknown): value is EventDefinition {
  */
 export function defineEvents<const D extends EventDefinitions>(
   definitions: D,
+  options: CatalogOptions = {},
 ): EventCatalog<SchemasOf<D>> {
   if (typeof definitions !== "object" || definitions === null) {
     throw new TypeError(
@@ -220,5 +382,5 @@ export function defineEvents<const D extends EventDefinitions>(
       }`,
     );
   }
-  return new Catalog<SchemasOf<D>>(definitions);
+  return new Catalog<SchemasOf<D>>(definitions, options);
 }

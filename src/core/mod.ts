@@ -6,6 +6,8 @@
  */
 export { defineEvents } from "./catalog.ts";
 export type {
+  CatalogOptions,
+  CatalogVersion,
   EventCatalog,
   EventData,
   EventDefinition,
@@ -17,6 +19,15 @@ export type {
   SchemaOutput,
   SchemasOf,
 } from "./catalog.ts";
+export { DEFAULT_SCHEMA_BASE, versioned } from "./versions.ts";
+export type {
+  NewerVersionPolicy,
+  OlderVersion,
+  VersionedDefinition,
+  VersionedInput,
+  VersionParser,
+  VersionReader,
+} from "./versions.ts";
 export {
   CLOUDEVENTS_JSON,
   decodeCloudEvent,

@@ -88,7 +88,8 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
     if (history > 0) this.#ring = new Array(history);
   }
 
-  protected _send(event: CloudEvent): void {
+  protected _send(published: CloudEvent): void {
+    const event = this.#current(published);
     const ring = this.#ring;
     if (ring !== undefined) ring[++this.#seq % ring.length] = event;
     const route = this.#routes.get(event.type);
@@ -104,6 +105,22 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
     } finally {
       this.#dispatching = false;
     }
+  }
+
+  /**
+   * The event as subscribers of this catalog read it: an event published as
+   * an older version (see `versioned`) is upcast once, here, so live and
+   * replayed deliveries see the current shape.
+   */
+  #current(event: CloudEvent): CloudEvent {
+    const { dataschema, type } = event;
+    const current = this.catalog.publishedDataschema(type);
+    if (current === undefined || dataschema === current) return event;
+    return {
+      ...event,
+      data: this.catalog.read(type, event.data, dataschema),
+      dataschema: current,
+    };
   }
 
   /** Dispatches the publishes queued by handlers, in order. */

@@ -78,8 +78,16 @@ export function decodeInbound(
     };
   }
   try {
-    const data = catalog.parse(event.type, event.data);
-    return { ok: true, event: { ...event, data } };
+    // Data of an older version is upcast to the current one (the envelope
+    // then names the current version); see `versioned`.
+    const data = catalog.read(event.type, event.data, event.dataschema);
+    const current = catalog.publishedDataschema(event.type);
+    return {
+      ok: true,
+      event: current === undefined || event.dataschema === current
+        ? { ...event, data }
+        : { ...event, data, dataschema: current },
+    };
   } catch (error) {
     return { ok: false, reason: (error as Error).message, type: subjectType };
   }

@@ -15,10 +15,12 @@ import {
   type EventCatalog,
   type EventSchema,
 } from "../core/catalog.ts";
+import { versioned } from "../core/versions.ts";
 import { sleep, waitFor } from "./_assert.ts";
 import { deliveryCases } from "./_delivery_cases.ts";
 import { lifecycleCases } from "./_lifecycle_cases.ts";
 import { resumeCases } from "./_resume_cases.ts";
+import { versionCases } from "./_version_cases.ts";
 
 /** The schemas of {@linkcode conformanceEvents}. */
 export type ConformanceSchemas = {
@@ -32,6 +34,12 @@ export type ConformanceSchemas = {
   "index.phase.started": EventSchema<{ phase: string }>;
   /** A type outside the other prefixes. */
   "cache.invalidate": EventSchema<{ namespace?: string | undefined }>;
+  /**
+   * A versioned type at version 3, readable from versions 1 (`{ path }`)
+   * and 2 (`{ path, bytes }`): upcasts add `bytes: 0`, then
+   * `lang: "unknown"`.
+   */
+  "doc.saved": EventSchema<{ path: string; bytes: number; lang: string }>;
 };
 
 /** The catalog the suite publishes. */
@@ -42,6 +50,25 @@ export const conformanceEvents: EventCatalog<ConformanceSchemas> = defineEvents(
     "index.progress": z.object({ n: z.int(), from: z.optional(z.string()) }),
     "index.phase.started": z.object({ phase: z.string() }),
     "cache.invalidate": z.object({ namespace: z.optional(z.string()) }),
+    "doc.saved": versioned({
+      version: 3,
+      schema: z.object({ path: z.string(), bytes: z.int(), lang: z.string() }),
+      history: [
+        {
+          version: 1,
+          schema: z.object({ path: z.string() }),
+          upcast: (d: { path: string }) => ({ ...d, bytes: 0 }),
+        },
+        {
+          version: 2,
+          schema: z.object({ path: z.string(), bytes: z.int() }),
+          upcast: (d: { path: string; bytes: number }) => ({
+            ...d,
+            lang: "unknown",
+          }),
+        },
+      ],
+    }),
   },
 );
 
@@ -135,6 +162,7 @@ export function conformanceCases(
     ...deliveryCases,
     ...lifecycleCases,
     ...resumeCases,
+    ...versionCases,
   };
   const skip = options.skip ?? {};
   for (const [name, reason] of Object.entries(skip)) {
