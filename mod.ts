@@ -5,11 +5,15 @@
  * by configuration: `local` (one process, web-standard `EventTarget`, the
  * default) and `nats` (many instances, NATS over WebSocket with JetStream).
  *
- * This entry point loads no NATS code.
+ * This entry point (the core, the local transport, configuration parsing and
+ * the Memory Context Browser catalog) loads no NATS code. The factory that
+ * picks a transport from configuration, `createEventBus`, is in
+ * `@mcb/event-bus/config`; the nats transport's types and errors in
+ * `@mcb/event-bus/nats`.
  *
  * @example Quick start
  * ```ts
- * import { createEventBus, defineEvents } from "@mcb/event-bus";
+ * import { createLocalEventBus, defineEvents } from "@mcb/event-bus";
  * import { z } from "zod";
  *
  * const events = defineEvents({
@@ -17,7 +21,7 @@
  *   "cache.invalidate": z.object({ namespace: z.optional(z.string()) }),
  * });
  *
- * const bus = await createEventBus(events, { transport: "local" });
+ * const bus = createLocalEventBus(events, { source: "/my-app/1" });
  * const seen: string[] = [];
  * bus.subscribe("context.*", (event) => { seen.push(event.data.path); });
  * await bus.publish("context.updated", { path: "/src/main.ts" });

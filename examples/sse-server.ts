@@ -31,12 +31,8 @@
  * @module
  */
 
-import {
-  configFromEnv,
-  createEventBus,
-  type EventBus,
-  mcbEvents,
-} from "../mod.ts";
+import { configFromEnv, type EventBus, mcbEvents } from "../mod.ts";
+import { createEventBus } from "../src/config_file/mod.ts";
 import { sseResponse } from "../src/sse/mod.ts";
 
 /** Options of {@linkcode startSseServer}. */

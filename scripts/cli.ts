@@ -23,13 +23,13 @@ import {
   type CloudEvent,
   ConfigError,
   configFromEnv,
-  createEventBus,
   encodeCloudEvent,
   type EventBusConfig,
   mcbEvents,
   type StartFrom,
   ValidationError,
 } from "../mod.ts";
+import { createEventBus } from "../src/config_file/mod.ts";
 import { loadConfig as loadConfigFile } from "../src/config_file/mod.ts";
 
 const USAGE = `Usage: deno task events -- <command> [options]

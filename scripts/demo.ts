@@ -14,12 +14,12 @@
 
 import {
   ConfigError,
-  createEventBus,
   type ErrorHandler,
   type EventBusConfigInput,
   mcbEvents,
   ValidationError,
 } from "../mod.ts";
+import { createEventBus } from "../src/config_file/mod.ts";
 import { loadConfig } from "../src/config_file/mod.ts";
 import { startAudit } from "./demo/audit.ts";
 import { startCache } from "./demo/cache.ts";

@@ -11,7 +11,8 @@
 // (playwright-core reads a /proc/sys path that Deno allows only with -A).
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { createEventBus, mcbEvents } from "../mod.ts";
+import { mcbEvents } from "../mod.ts";
+import { createEventBus } from "../src/config_file/mod.ts";
 import {
   buildAdminPanel,
   describeBuild,

@@ -15,7 +15,8 @@
 // Needs /usr/bin/chromium, playwright-core (deno.json) and -A.
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { createEventBus, type EventBus, mcbEvents } from "../mod.ts";
+import { type EventBus, mcbEvents } from "../mod.ts";
+import { createEventBus } from "../src/config_file/mod.ts";
 import { startSseServer } from "../examples/sse-server.ts";
 import { launchChromium, waitFor } from "./_chromium.ts";
 import { freePort, startNatsServer } from "./nats_server.ts";

@@ -4,12 +4,8 @@
 // as the real task in a child process (pretty and --json output, --count,
 // --from, stdin, SIGINT, --config, connection failure).
 import assert from "node:assert/strict";
-import {
-  type CloudEvent,
-  createEventBus,
-  decodeCloudEvent,
-  mcbEvents,
-} from "../mod.ts";
+import { type CloudEvent, decodeCloudEvent, mcbEvents } from "../mod.ts";
+import { createEventBus } from "../src/config_file/mod.ts";
 import { type CliIO, run } from "../scripts/cli.ts";
 import { freePort, startNatsServer } from "./nats_server.ts";
 

@@ -3,12 +3,12 @@ import { z } from "zod";
 import {
   ConfigError,
   configFromEnv,
-  createEventBus,
   defineEvents,
   ENV_ALIASES,
   ENV_VARIABLES,
   Secret,
 } from "../mod.ts";
+import { createEventBus } from "../src/config_file/mod.ts";
 
 function envError(env: Record<string, string | undefined>): ConfigError {
   try {

@@ -3,7 +3,8 @@
 // secret, and a user without publish permission gets a clear refusal.
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { createEventBus, defineEvents } from "../mod.ts";
+import { defineEvents } from "../mod.ts";
+import { createEventBus } from "../src/config_file/mod.ts";
 import { NatsConnectionError, PublishRejectedError } from "../src/nats/mod.ts";
 import { startNatsServer } from "./nats_server.ts";
 import { withTimeout } from "./_timeouts.ts";

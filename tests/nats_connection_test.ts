@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { z } from "zod";
 import { nanos, wsconnect } from "@nats-io/nats-core";
 import { jetstreamManager, StorageType } from "@nats-io/jetstream";
-import { createEventBus, defineEvents, type ErrorContext } from "../mod.ts";
+import { defineEvents, type ErrorContext } from "../mod.ts";
+import { createEventBus } from "../src/config_file/mod.ts";
 import {
   type ConnectionStatus,
   NatsConnectionError,

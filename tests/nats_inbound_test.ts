@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { z } from "zod";
 import { headers as natsHeaders, wsconnect } from "@nats-io/nats-core";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { createEventBus, defineEvents, type ErrorContext } from "../mod.ts";
+import { defineEvents, type ErrorContext } from "../mod.ts";
+import { createEventBus } from "../src/config_file/mod.ts";
 import { startNatsServer } from "./nats_server.ts";
 import { withTimeout } from "./_timeouts.ts";
 

@@ -6,12 +6,8 @@
 // aborted client releases its consumer.
 import assert from "node:assert/strict";
 import { z } from "zod";
-import {
-  type CloudEvent,
-  createEventBus,
-  decodeCloudEvent,
-  defineEvents,
-} from "../mod.ts";
+import { type CloudEvent, decodeCloudEvent, defineEvents } from "../mod.ts";
+import { createEventBus } from "../src/config_file/mod.ts";
 import { type SseGap, sseResponse } from "../src/sse/mod.ts";
 import { type SseEvent, SseReader } from "./_sse_client.ts";
 import { startNatsServer } from "./nats_server.ts";

@@ -9,12 +9,12 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { wsconnect } from "@nats-io/nats-core";
 import {
   type CloudEvent,
-  createEventBus,
   createLocalEventBus,
   decodeCloudEvent,
   type ErrorContext,
   type EventCatalog,
 } from "../mod.ts";
+import { createEventBus } from "../src/config_file/mod.ts";
 import { startNatsServer } from "./nats_server.ts";
 import { withTimeout } from "./_timeouts.ts";
 import {

@@ -19,10 +19,10 @@
 import {
   type CloudEvent,
   type ConnectionStatus,
-  createEventBus,
   mcbEvents,
   type NatsEventBus,
 } from "../../mod.ts";
+import { createEventBus } from "../../src/config_file/mod.ts";
 
 /** How many events the table keeps. */
 const MAX_ROWS = 100;

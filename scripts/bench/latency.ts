@@ -46,11 +46,8 @@ import {
 import { wsconnect } from "@nats-io/nats-core";
 import { connect as connectTcp } from "@nats-io/transport-node";
 import { z } from "zod";
-import {
-  createEventBus,
-  createLocalEventBus,
-  defineEvents,
-} from "../../mod.ts";
+import { createLocalEventBus, defineEvents } from "../../mod.ts";
+import { createEventBus } from "../../src/config_file/mod.ts";
 import type { NatsEventBus } from "../../src/nats/mod.ts";
 import {
   alignTable,

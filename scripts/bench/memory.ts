@@ -35,7 +35,8 @@
  * @module
  */
 
-import { createEventBus, createLocalEventBus } from "../../mod.ts";
+import { createLocalEventBus } from "../../mod.ts";
+import { createEventBus } from "../../src/config_file/mod.ts";
 import type { BenchResult, MemorySnapshot, MemorySummary } from "./harness.ts";
 import { alignTable, formatBytes } from "./harness.ts";
 import { catalog, payload } from "./local.ts";

@@ -62,7 +62,8 @@ import {
   wsconnect,
 } from "@nats-io/nats-core";
 import { z } from "zod";
-import { createEventBus, defineEvents } from "../../mod.ts";
+import { defineEvents } from "../../mod.ts";
+import { createEventBus } from "../../src/config_file/mod.ts";
 import type { NatsEventBus } from "../../src/nats/mod.ts";
 import type {
   BenchCase,

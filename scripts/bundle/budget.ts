@@ -12,11 +12,7 @@
  * | local transport, zod classic catalog | zod classic | own code <= 8 KB |
  * | local + nats transports, zod/mini catalog | zod/mini + nats-core + jetstream | own code <= 15 KB |
  *
- * The local + nats page uses `createEventBus`, which loads the nats
- * transport with a dynamic `import()`; in one file the bundler inlines it
- * inside lazy-init wrappers. The same page built with code splitting is
- * printed too, unbudgeted (sizes summed over the files, each gzipped on its
- * own, as a browser fetches them).
+ * The local + nats page uses `createEventBus` from `@mcb/event-bus/config`.
  *
  * A figure over its budget by more than {@linkcode TOLERANCE} fails: `deno
  * task test` runs {@linkcode measureBudget} in `tests/bundle_budget_test.ts`.
@@ -39,18 +35,10 @@ export interface BundleCase {
   baseline: string;
   /** What the bundle stands for. */
   label: string;
-  /** Build with code splitting (sizes summed over the files). */
-  split?: boolean;
-  /** Gzipped bytes the library's own code may add; none: shown only. */
-  ownBudget?: number;
+  /** Gzipped bytes the library's own code may add. */
+  ownBudget: number;
   /** Gzipped bytes the whole bundle may weigh, if limited. */
   totalBudget?: number;
-  /**
-   * For a budget not met: the gzipped own bytes the gate allows instead of
-   * the budget + 10%, so the figure cannot grow while the target stays
-   * printed as NOT MET. Remove it once the budget is met.
-   */
-  ceiling?: number;
 }
 
 /** The bundles of the budget. */
@@ -73,16 +61,6 @@ export const CASES: readonly BundleCase[] = [
     baseline: "bare_nats",
     label: "local + nats, zod/mini catalog",
     ownBudget: 15_000,
-    // NOT MET: 16.8 KB measured. The 23 modules behind createEventBus's
-    // lazy import() get lazy-init wrappers in a one-file bundle; the same
-    // code imported statically measures 15.7 KB. See BENCHMARKS.md.
-    ceiling: 17_000,
-  },
-  {
-    entry: "local_nats",
-    baseline: "bare_nats",
-    label: "the same page with code splitting (not budgeted)",
-    split: true,
   },
 ];
 
@@ -101,52 +79,36 @@ export interface BudgetLine {
   own: Size;
   /** The checks of this line that failed (empty when within budget). */
   over: string[];
-  /** `ok`, `within 10%`, `NOT MET` (under its ceiling), `OVER` or `-`. */
+  /** `ok`, `within 10%` (of its budget) or `OVER`. */
   verdict: string;
 }
 
 const ENTRIES = new URL("./entries/", import.meta.url);
 
-async function size(
-  entry: string,
-  outDir: string,
-  split = false,
-): Promise<Size> {
+async function size(entry: string, outDir: string): Promise<Size> {
   const b = await denoBundle(new URL(`${entry}.ts`, ENTRIES), {
-    output: split ? `${outDir}/${entry}-split` : `${outDir}/${entry}.js`,
-    codeSplitting: split,
+    output: `${outDir}/${entry}.js`,
   });
   return { minified: b.bytes, gzipped: b.gzipBytes };
 }
 
-function overBudget(
-  what: string,
-  value: number,
-  budget: number,
-  ceiling = budget * (1 + TOLERANCE),
-): string[] {
-  return value > ceiling
+function overBudget(what: string, value: number, budget: number): string[] {
+  return value > budget * (1 + TOLERANCE)
     ? [
-      `${what} is ${kb(value)} gzipped, over its budget of ${kb(budget)} ${
-        ceiling === budget * (1 + TOLERANCE)
-          ? `by more than ${TOLERANCE * 100}%`
-          : `and over its ceiling of ${kb(ceiling)}`
-      }`,
+      `${what} is ${kb(value)} gzipped, over its budget of ${
+        kb(budget)
+      } by more than ${TOLERANCE * 100}%`,
     ]
     : [];
 }
 
 function verdictOf(c: BundleCase, own: number, total: number): string {
-  if (c.ownBudget === undefined) return "-";
   const worst = Math.max(
     own / c.ownBudget,
     c.totalBudget ? total / c.totalBudget : 0,
   );
   if (worst <= 1) return "ok";
-  if (worst <= 1 + TOLERANCE) return "within 10%";
-  return c.ceiling !== undefined && own <= c.ceiling
-    ? `NOT MET (ceiling ${kb(c.ceiling)})`
-    : "OVER";
+  return worst <= 1 + TOLERANCE ? "within 10%" : "OVER";
 }
 
 /** Builds every case and its baseline into `outDir` and measures them. */
@@ -154,7 +116,7 @@ export async function measureBudget(outDir: string): Promise<BudgetLine[]> {
   const lines: BudgetLine[] = [];
   for (const c of CASES) {
     const [bundle, baseline] = await Promise.all([
-      size(c.entry, outDir, c.split),
+      size(c.entry, outDir),
       size(c.baseline, outDir),
     ]);
     const own = {
@@ -168,12 +130,7 @@ export async function measureBudget(outDir: string): Promise<BudgetLine[]> {
       own,
       verdict: verdictOf(c, own.gzipped, bundle.gzipped),
       over: [
-        ...(c.ownBudget === undefined ? [] : overBudget(
-          `${c.label}: own code`,
-          own.gzipped,
-          c.ownBudget,
-          c.ceiling,
-        )),
+        ...overBudget(`${c.label}: own code`, own.gzipped, c.ownBudget),
         ...(c.totalBudget === undefined ? [] : overBudget(
           `${c.label}: whole bundle`,
           bundle.gzipped,
@@ -193,10 +150,8 @@ export function kb(bytes: number): string {
 /** The budget as a Markdown table. */
 export function formatBudget(lines: BudgetLine[]): string {
   const rows = lines.map((l) => {
-    const budget = l.case.ownBudget === undefined
-      ? "(shown only)"
-      : `own <= ${kb(l.case.ownBudget)}` +
-        (l.case.totalBudget ? `, whole < ${kb(l.case.totalBudget)}` : "");
+    const budget = `own <= ${kb(l.case.ownBudget)}` +
+      (l.case.totalBudget ? `, whole < ${kb(l.case.totalBudget)}` : "");
     return `| ${l.case.label} | ${kb(l.bundle.minified)} / ${
       kb(l.bundle.gzipped)
     } | ${l.case.baseline}: ${kb(l.baseline.minified)} / ${

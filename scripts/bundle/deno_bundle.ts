@@ -10,19 +10,8 @@ export const ROOT: URL = new URL("../../", import.meta.url);
 
 /** Options of {@linkcode denoBundle}. */
 export interface BundleOptions {
-  /**
-   * Where to write the bundle (a path); with `codeSplitting`, the folder
-   * that receives the entry and its chunks.
-   */
+  /** Where to write the bundle (a path). */
   output: string;
-  /**
-   * Split dynamic `import()`s into chunks loaded on demand (`--code-splitting`).
-   * The sizes are then the sums over every file, each gzipped on its own (a
-   * browser fetches them one by one); `code` is the entry file's.
-   *
-   * @default {false}
-   */
-  codeSplitting?: boolean;
   /** esbuild's platform. @default {"browser"} */
   platform?: "browser" | "deno";
   /**
@@ -80,9 +69,8 @@ export async function denoBundle(
     "esm",
     ...(options.minify ?? true ? ["--minify"] : []),
     ...(options.external ?? []).flatMap((e) => ["--external", e]),
-    ...(options.codeSplitting
-      ? ["--code-splitting", "--outdir", options.output]
-      : ["--output", options.output]),
+    "--output",
+    options.output,
     entryPath,
   ];
   const { code, stderr } = await new Deno.Command(Deno.execPath(), {
@@ -101,28 +89,11 @@ export async function denoBundle(
       }`,
     );
   }
-  if (!options.codeSplitting) {
-    const bytes = await Deno.readFile(options.output);
-    return {
-      path: options.output,
-      bytes: bytes.byteLength,
-      gzipBytes: await gzipSize(bytes),
-      code: new TextDecoder().decode(bytes),
-    };
-  }
-  const name = entryPath.split("/").at(-1)!.replace(/\.ts$/, ".js");
-  const out: Bundle = {
-    path: `${options.output}/${name}`,
-    bytes: 0,
-    gzipBytes: 0,
-    code: "",
+  const bytes = await Deno.readFile(options.output);
+  return {
+    path: options.output,
+    bytes: bytes.byteLength,
+    gzipBytes: await gzipSize(bytes),
+    code: new TextDecoder().decode(bytes),
   };
-  for await (const file of Deno.readDir(options.output)) {
-    if (!file.isFile || !file.name.endsWith(".js")) continue;
-    const bytes = await Deno.readFile(`${options.output}/${file.name}`);
-    out.bytes += bytes.byteLength;
-    out.gzipBytes += await gzipSize(bytes);
-    if (file.name === name) out.code = new TextDecoder().decode(bytes);
-  }
-  return out;
 }

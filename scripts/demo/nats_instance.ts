@@ -21,12 +21,8 @@
  * @module
  */
 
-import {
-  configFromEnv,
-  createEventBus,
-  type ErrorHandler,
-  mcbEvents,
-} from "../../mod.ts";
+import { configFromEnv, type ErrorHandler, mcbEvents } from "../../mod.ts";
+import { createEventBus } from "../../src/config_file/mod.ts";
 import { short } from "./shared.ts";
 
 const name = Deno.args[Deno.args.indexOf("--name") + 1];

@@ -7,10 +7,10 @@
  * - `local-only`: `createLocalEventBus`, `defineEvents`, `mcbEvents` and zod
  *   mini schemas. The bundle must contain no input from `@nats-io/*` and none
  *   of the package's `src/nats/` files.
- * - `factory`: `createEventBus({ transport: "local" })`, bundled with code
- *   splitting. The nats transport is only reachable through the factory's
- *   dynamic `import()`, so it must sit in a lazily loaded chunk: the entry
- *   chunk and every chunk it imports statically contain no NATS input.
+ * - `factory`: a page that imports `@mcb/event-bus/config` (the factory,
+ *   which knows nats) with a dynamic `import()` when its configuration says
+ *   nats, bundled with code splitting: the entry chunk and every chunk it
+ *   imports statically contain no NATS input.
  *
  * The proof reads esbuild's metafile (which input files ended up in which
  * output), not the minified text.
@@ -57,14 +57,18 @@ await bus.close();
 `;
 
 const FACTORY =
-  `// The configuration-driven factory, used with the local transport.
-import { createEventBus, defineEvents } from "@mcb/event-bus";
+  `// A page whose configuration picks the transport: the local transport
+// from the root entry, the factory (which knows nats) fetched lazily.
+import { createLocalEventBus, defineEvents } from "@mcb/event-bus";
 import * as z from "zod/mini";
 
 const events = defineEvents({
   "context.updated": z.object({ path: z.string() }),
 });
-const bus = await createEventBus(events, { transport: "local" });
+const config = { transport: location.search.includes("nats") ? "nats" : "local" };
+const bus = config.transport === "nats"
+  ? await (await import("@mcb/event-bus/config")).createEventBus(events, config)
+  : createLocalEventBus(events);
 await bus.publish("context.updated", { path: "/src/main.ts" });
 await bus.close();
 `;

@@ -1,7 +1,8 @@
 /**
- * The factory: the one place that knows every transport. Transports other
- * than `local` are loaded with a dynamic `import()`, so a local-only program
- * (or bundle) never loads the NATS client.
+ * The factory: the one place that knows every transport. It is exported by
+ * `@mcb/event-bus/config`, not by the root entry, because it imports the
+ * nats transport: a program or bundle that uses only the root entry
+ * (`createLocalEventBus`) never loads the NATS client.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import type { ConnectionStatus } from "../nats/status.ts";
 import type { NatsConnectionLike, NatsEventBus } from "../nats/types.ts";
 import type { EventCatalog } from "../core/catalog.ts";
 import { createLocalEventBus } from "../local/local_bus.ts";
+import { openNatsEventBus } from "../nats/nats_bus.ts";
 import {
   type EventBusConfigInput,
   type NatsTransportConfigInput,
@@ -32,9 +34,12 @@ export interface CreateEventBusOptions {
 }
 
 /**
- * Creates the bus that `config` selects: `local` (default) or `nats`. The
- * nats transport is loaded with a dynamic `import()`, so a local-only
- * program or bundle never loads the NATS client.
+ * Creates the bus that `config` selects: `local` (default) or `nats`.
+ *
+ * It imports both transports. A browser page that wants the NATS client
+ * fetched only when the configuration says `nats` imports this entry
+ * lazily: `(await import("@mcb/event-bus/config")).createEventBus(...)`,
+ * with `createLocalEventBus` from the root entry otherwise.
  *
  * @param catalog The event catalog.
  * @param config The configuration, e.g. from `configFromEnv`.
@@ -46,7 +51,8 @@ export interface CreateEventBusOptions {
  *
  * @example Choosing the transport by configuration
  * ```ts
- * import { configFromEnv, createEventBus, mcbEvents } from "@mcb/event-bus";
+ * import { configFromEnv, mcbEvents } from "@mcb/event-bus";
+ * import { createEventBus } from "@mcb/event-bus/config";
  *
  * const bus = await createEventBus(mcbEvents, configFromEnv({}));
  * console.log(bus.transport); // "local"
@@ -82,7 +88,6 @@ export async function createEventBus<C extends EventCatalog>(
     const { history } = parsed;
     return createLocalEventBus(catalog, { source, onError, validate, history });
   }
-  const { openNatsEventBus } = await import("../nats/nats_bus.ts");
   return await openNatsEventBus(catalog, {
     source,
     onError,

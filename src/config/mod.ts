@@ -1,5 +1,6 @@
 /**
- * Configuration: schema, environment variables, and the transport factory.
+ * Configuration: validation and environment variables (the factory,
+ * `createEventBus`, is in `@mcb/event-bus/config`).
  *
  * @module
  */
@@ -19,8 +20,6 @@ export type {
   TransportName,
 } from "./config.ts";
 export { configFromEnv, ENV_ALIASES, ENV_VARIABLES } from "./env.ts";
-export { createEventBus } from "./create_event_bus.ts";
-export type { CreateEventBusOptions } from "./create_event_bus.ts";
 export type { NatsConnectionLike, NatsEventBus } from "../nats/types.ts";
 export type { ConnectionStatus } from "../nats/status.ts";
 export type { ConnectTuning, WebSocketFactory } from "../nats/connect.ts";

@@ -5,7 +5,6 @@
  * @module
  */
 
-import { parse as parseToml, TomlError } from "smol-toml";
 import { ConfigError, type ValidationIssue } from "../core/errors.ts";
 import { formatPath, kindOf } from "../core/_issues.ts";
 import {
@@ -196,10 +195,14 @@ async function readDocument(
       message: `cannot read it (${errorText(error)})`,
     }], { cause: error });
   }
+  // The TOML parser is loaded when a TOML file is read: a program (or a
+  // bundle) that imports this entry for createEventBus alone does not carry
+  // it.
+  const toml = extension === ".toml" ? await import("smol-toml") : undefined;
   let root: unknown;
   try {
-    root = extension === ".toml"
-      ? parseToml(text)
+    root = toml !== undefined
+      ? toml.parse(text)
       : parseJsonc(text, extension === ".jsonc");
   } catch (error) {
     if (error instanceof JsoncSyntaxError) {
@@ -209,7 +212,7 @@ async function readDocument(
         message: `not valid ${format}: ${error.message}`,
       }]);
     }
-    if (error instanceof TomlError) {
+    if (toml !== undefined && error instanceof toml.TomlError) {
       // The first line only: the rest quotes the file (maybe a secret).
       const what = error.message.split("\n")[0]
         .replace(/^Invalid TOML document: /, "");

@@ -1,4 +1,8 @@
 /**
+ * Configuration and the factory: `createEventBus` creates the bus a
+ * configuration selects (it knows every transport, so it lives here and not
+ * in the root entry, which never loads the NATS client).
+ *
  * Configuration files: `loadConfig` reads a JSON, JSONC or TOML file (the
  * whole file, or its `event_bus` / `eventBus` section), layers the
  * `MCB_EVENT_BUS_*` environment and explicit overrides over it, and
@@ -19,6 +23,8 @@
  *
  * @module
  */
+export { createEventBus } from "../config/create_event_bus.ts";
+export type { CreateEventBusOptions } from "../config/create_event_bus.ts";
 export { loadConfig } from "./load_config.ts";
 export type { LoadConfigOptions, LoadConfigOverrides } from "./load_config.ts";
 export { CONFIG_SCHEMA_FILE, configFileJsonSchema } from "./json_schema.ts";

@@ -1,12 +1,12 @@
 // Shared by tests/faults/*_test.ts (not a test file): nats buses of the
 // delivery catalog (order.placed / order.shipped, data { n }) that record
 // their connection statuses and the errors reported to onError.
-import {
-  type ConnectionStatus,
-  createEventBus,
-  type ErrorContext,
-  type NatsConfigInput,
+import type {
+  ConnectionStatus,
+  ErrorContext,
+  NatsConfigInput,
 } from "../../mod.ts";
+import { createEventBus } from "../../src/config_file/mod.ts";
 import {
   type DeliveryBus,
   deliveryEvents,

@@ -6,7 +6,8 @@
 // outcome. Whether the runtime trusts the server's CA (--cert, DENO_CERT)
 // is the parent's choice. Uses the default onError (console.error).
 import { z } from "zod";
-import { createEventBus, defineEvents } from "../../mod.ts";
+import { defineEvents } from "../../mod.ts";
+import { createEventBus } from "../../src/config_file/mod.ts";
 
 const [url, user, name] = Deno.args;
 const pass = Deno.env.get("MCB_TLS_CHILD_PASS") ?? "";

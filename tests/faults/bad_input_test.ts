@@ -17,13 +17,13 @@ import {
 } from "@nats-io/nats-core";
 import { jetstream } from "@nats-io/jetstream";
 import {
-  createEventBus,
   createLocalEventBus,
   defineEvents,
   type ErrorContext,
   EventTypeError,
   ValidationError,
 } from "../../mod.ts";
+import { createEventBus } from "../../src/config_file/mod.ts";
 import { PublishRejectedError } from "../../src/nats/mod.ts";
 import { startNatsServer } from "../nats_server.ts";
 import { withTimeout } from "../_timeouts.ts";

@@ -18,11 +18,11 @@ import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import {
   ConfigError,
   configFromEnv,
-  createEventBus,
   defineEvents,
   type ErrorContext,
   parseConfig,
 } from "../../mod.ts";
+import { createEventBus } from "../../src/config_file/mod.ts";
 import {
   NatsConnectionError,
   type NatsEventBus,

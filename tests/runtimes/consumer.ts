@@ -4,13 +4,13 @@
 // and runs it; `deno check` checks it against the sources. The
 // `@ts-expect-error` lines prove that the types are precise, not `any`.
 import {
-  createEventBus,
   createLocalEventBus,
   defineEvents,
   type EventBus,
   mcbEvents,
   ValidationError,
 } from "@mcb/event-bus";
+import { createEventBus } from "@mcb/event-bus/config";
 import type { IndexingProgress } from "@mcb/event-bus/mcb";
 import type { NatsEventBus } from "@mcb/event-bus/nats";
 import { conformanceCases, conformanceEvents } from "@mcb/event-bus/testing";

@@ -1,11 +1,8 @@
-// A page on either transport, chosen by configuration: createEventBus with
-// the local transport built in and the nats transport behind its dynamic
-// import(). Built with code splitting (as README recommends for pages), the
-// nats transport is a chunk fetched only when the configuration says
-// "nats"; built as one file, the bundler inlines it inside lazy-init
-// wrappers around every module of the nats graph (the NATS client's too),
-// which costs bytes of its own (see scripts/bundle/budget.ts).
-import { createEventBus, defineEvents } from "../../../mod.ts";
+// A page on either transport, chosen by configuration: createEventBus from
+// @mcb/event-bus/config (the factory knows both transports, so the NATS
+// client is in the bundle).
+import { defineEvents } from "../../../mod.ts";
+import { createEventBus } from "../../../src/config_file/mod.ts";
 import { miniSchemas } from "./_mini_schemas.ts";
 
 const events = defineEvents(miniSchemas);
