@@ -97,6 +97,24 @@ export const NOT_RUN: Record<string, Partial<Record<Runtime, string>>> = {
       "its subject is Vercel's edge-runtime VM, which it drives with Node 22 " +
       "from Deno",
   },
+  "tests/protocol_asyncapi_test.ts": {
+    node: "it validates with @asyncapi/parser (heavy: Spectral and its " +
+      "rulesets), runs `deno fmt --check` on the Markdown it generates and " +
+      "reads the committed protocol/mcb/ files; the generator is " +
+      "web-standard code whose output does not depend on the runtime",
+    bun: "it validates with @asyncapi/parser (heavy: Spectral and its " +
+      "rulesets), runs `deno fmt --check` on the Markdown it generates and " +
+      "reads the committed protocol/mcb/ files; the generator is " +
+      "web-standard code whose output does not depend on the runtime",
+  },
+  "tests/protocol_compatibility_test.ts": {
+    node: "its CLI cases drive scripts/protocol.ts, a Deno program, and it " +
+      "reads the committed protocol/mcb/ snapshot; the gate is web-standard " +
+      "code whose verdicts do not depend on the runtime",
+    bun: "its CLI cases drive scripts/protocol.ts, a Deno program, and it " +
+      "reads the committed protocol/mcb/ snapshot; the gate is web-standard " +
+      "code whose verdicts do not depend on the runtime",
+  },
 };
 
 /** The plan for one runtime. */

@@ -11,25 +11,36 @@ import type * as z from "zod/v4/core";
 import { toJSONSchema } from "zod/v4/core";
 import type { EventCatalog, EventSchema } from "../core/catalog.ts";
 
-/** A JSON Schema document (draft 2020-12), as plain JSON. */
+/** A JSON Schema document, as plain JSON. */
 export type JSONSchema = Record<string, unknown>;
+
+/**
+ * The JSON Schema dialect to write: 2020-12 (the default), or draft-07 (what
+ * AsyncAPI 3.0 schemas are based on).
+ */
+export type JSONSchemaTarget = "draft-2020-12" | "draft-7";
 
 /**
  * The JSON Schema (draft 2020-12) of one zod 4 schema, classic or mini, as
  * plain JSON. It describes what a producer must send (zod's input side): a
  * field with a default is optional.
  *
+ * @param schema A zod 4 schema, classic or mini.
+ * @param label Names the schema in errors (e.g. the event type).
+ * @param target The JSON Schema dialect.
  * @throws {TypeError} when the schema cannot be expressed in JSON Schema
  * (e.g. a `z.custom()` or a transform), naming `label`.
  */
 export function schemaToJSONSchema(
   schema: EventSchema,
   label = "schema",
+  target: JSONSchemaTarget = "draft-2020-12",
 ): JSONSchema {
   try {
     return toJSONSchema(schema as unknown as z.$ZodType, {
       io: "input",
       unrepresentable: "throw",
+      target,
     }) as JSONSchema;
   } catch (error) {
     throw new TypeError(
@@ -65,4 +76,29 @@ export function catalogJSONSchema<S extends Record<string, EventSchema>>(
     out[type] = schemaToJSONSchema(catalog.schemas[type], type);
   }
   return out as Record<keyof S & string, JSONSchema>;
+}
+
+/**
+ * The JSON Schema of `type`'s `data` at `version` (default: the current
+ * one), with `$id` set to that version's `dataschema` URI.
+ *
+ * @throws {TypeError} when the catalog has no such version.
+ */
+export function versionJSONSchema(
+  catalog: EventCatalog,
+  type: string,
+  version: number = catalog.version(type),
+  target: JSONSchemaTarget = "draft-2020-12",
+): JSONSchema {
+  const known = catalog.versions(type).find((v) => v.version === version);
+  if (known === undefined) {
+    throw new TypeError(`"${type}" has no version ${version} in this catalog`);
+  }
+  const json = schemaToJSONSchema(known.schema, `${type} v${version}`, target);
+  const { $schema, ...rest } = json;
+  return {
+    ...($schema === undefined ? {} : { $schema }),
+    $id: catalog.dataschema(type, version),
+    ...rest,
+  };
 }

@@ -1,6 +1,14 @@
 /**
- * The event protocol as data: JSON Schema of each event type, for tools,
- * other languages and documentation.
+ * The event protocol as data, for tools, other languages and reviews:
+ *
+ * - JSON Schema of each type and version (`catalogJSONSchema`,
+ *   `versionJSONSchema`);
+ * - a snapshot of a catalog's protocol and the compatibility check between
+ *   two snapshots (`snapshotOf`, `checkCompatibility`, modes as in schema
+ *   registries), behind `deno task protocol:check` / `protocol:update`;
+ * - an AsyncAPI 3.0 document of the catalog on the nats transport
+ *   (`asyncApiDocument`) and a Markdown event reference (`eventReference`),
+ *   behind `deno task protocol:asyncapi`.
  *
  * @example
  * ```ts
@@ -12,5 +20,47 @@
  *
  * @module
  */
-export { catalogJSONSchema, schemaToJSONSchema } from "./json_schema.ts";
-export type { JSONSchema } from "./json_schema.ts";
+export {
+  catalogJSONSchema,
+  schemaToJSONSchema,
+  versionJSONSchema,
+} from "./json_schema.ts";
+export type { JSONSchema, JSONSchemaTarget } from "./json_schema.ts";
+export { asyncApiDocument } from "./asyncapi.ts";
+export type {
+  AsyncApiDocument,
+  AsyncApiObject,
+  AsyncApiOptions,
+  AsyncApiServer,
+} from "./asyncapi.ts";
+export { eventReference } from "./event_reference.ts";
+export type { EventReferenceOptions } from "./event_reference.ts";
+export type { TransportSettings } from "./transport.ts";
+export {
+  SCHEMA_FILE,
+  SNAPSHOT_INDEX,
+  snapshotFiles,
+  snapshotFromFiles,
+  snapshotOf,
+} from "./snapshot.ts";
+export type { ProtocolSnapshot, SnapshotType } from "./snapshot.ts";
+export { snapshotDifferences } from "./snapshot_diff.ts";
+export type {
+  SnapshotDifference,
+  SnapshotDifferenceKind,
+} from "./snapshot_diff.ts";
+export { checkCompatibility, COMPATIBILITY_MODES } from "./compatibility.ts";
+export type {
+  BreakingChange,
+  BreakingChangeKind,
+  CompatibilityMode,
+} from "./compatibility.ts";
+// The core types the functions above take, so this entry documents alone.
+export type {
+  CatalogVersion,
+  EventCatalog,
+  EventSchema,
+  SchemaInput,
+  SchemaOutput,
+} from "../core/catalog.ts";
+export type { OlderVersion } from "../core/versions.ts";
