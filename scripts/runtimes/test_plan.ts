@@ -23,6 +23,7 @@ const API_TESTS = [
   "mcb_events_test.ts",
   "publish_envelope_test.ts",
   "subject_test.ts",
+  "versions_test.ts",
 ];
 
 /** Files run in place of a test file that cannot run as it is. */
@@ -82,6 +83,14 @@ export const NOT_RUN: Record<string, Partial<Record<Runtime, string>>> = {
       "tests the test helper tests/nats_server.ts, which every NATS file " +
       "exercises under Bun anyway. Runs under Node (npm: mapped by a resolve " +
       "hook)",
+  },
+  "tests/versions_replay_test.ts": {
+    node: "its old and future producers are Deno programs started with " +
+      "Deno.execPath() (tests/fixtures/versions/old_producer.ts); the " +
+      "upcasting it replays runs on Node in the conformance version cases",
+    bun: "its old and future producers are Deno programs started with " +
+      "Deno.execPath() (tests/fixtures/versions/old_producer.ts); the " +
+      "upcasting it replays runs on Bun in the conformance version cases",
   },
   "tests/bundle_budget_test.ts": {
     node: "it measures browser bundles built with deno bundle; sizes do not " +
