@@ -444,8 +444,7 @@ Deno.test("10,000 connect/disconnect cycles leave no subscription, listener or t
     await bus.publish("note.posted", { text: "y" }),
   )!;
   const serverStop = new AbortController();
-  const before = Deno.memoryUsage().heapUsed;
-  for (let i = 0; i < 10_000; i++) {
+  const cycle = async (i: number) => {
     const { controller, request: req } = request(
       i % 2 === 0 ? { "last-event-id": token } : {},
     );
@@ -459,11 +458,29 @@ Deno.test("10,000 connect/disconnect cycles leave no subscription, listener or t
     if (i % 3 === 0) controller.abort(); // the client goes away
     else await reader.cancel(); // the server drops the body
     if (i % 3 === 0) await reader.cancel();
-  }
+  };
+  // With --v8-flags=--expose-gc (deno task test:deno passes it) the heap is
+  // measured after collections, i.e. what is still retained, once warm; a
+  // loose bound applies without it (uncollected garbage counts too). Deno
+  // itself keeps about 100 bytes per aborted Request with a signal.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const settled = async () => {
+    gc?.();
+    await new Promise((r) => setTimeout(r, 10));
+    gc?.();
+    return Deno.memoryUsage().heapUsed;
+  };
+  for (let i = 0; i < 500; i++) await cycle(i);
+  const before = await settled();
+  for (let i = 0; i < 10_000; i++) await cycle(i);
   assert.equal(bus.health().subscriptions, 0);
   assert.equal(bus.hasSubscribers("note.posted"), false);
-  const grown = Deno.memoryUsage().heapUsed - before;
-  assert.ok(grown < 40 * 1024 * 1024, `heap grew by ${grown} bytes`);
+  const grown = await settled() - before;
+  const bound = gc ? 4 * 1024 * 1024 : 40 * 1024 * 1024;
+  assert.ok(
+    grown < bound,
+    `heap grew by ${grown} bytes (bound ${bound}, after gc: ${!!gc})`,
+  );
   // (Deno's test sanitizers fail this test if a keep-alive timer leaked.)
 });
 
