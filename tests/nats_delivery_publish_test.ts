@@ -54,7 +54,7 @@ Deno.test({
     // Paused first, so that the first attempt surely times out (pausing
     // just after publish() races with the server's ack); both attempts sit
     // in the server's socket until resume, then the second is a duplicate.
-    server.pause();
+    await server.pause();
     const started = Date.now();
     const pending = bus.publish("order.placed", { n: 1 }, { id: "retry-id" });
     let settled: string | false = false;

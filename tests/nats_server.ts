@@ -73,8 +73,13 @@ export interface NatsServer extends AsyncDisposable {
   start(): Promise<void>;
   /** stop() then start(). */
   restart(): Promise<void>;
-  /** SIGSTOP: the server stops answering but keeps its sockets. */
-  pause(): void;
+  /**
+   * SIGSTOP: the server stops answering but keeps its sockets. Resolves
+   * once every thread of the process is stopped (read from /proc): a signal
+   * is delivered asynchronously, and a request sent right after `kill`
+   * could otherwise still be answered.
+   */
+  pause(): Promise<void>;
   /** SIGCONT after {@linkcode NatsServer.pause}. */
   resume(): void;
   /** Everything the server printed so far (stdout+stderr, last 200 kB), all runs. */
@@ -399,8 +404,16 @@ class NatsServerProcess implements NatsServer {
     })().finally(() => this.#stopping = undefined);
   }
 
-  pause(): void {
+  async pause(): Promise<void> {
     this.#paused = this.#sendToRunning("SIGSTOP");
+    const pid = this.#proc!.child.pid;
+    const deadline = Date.now() + 5_000;
+    while (!await allThreadsStopped(pid)) {
+      if (Date.now() > deadline) {
+        throw new Error(`NatsServer: pid ${pid} not stopped 5 s after SIGSTOP`);
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
   }
 
   resume(): void {
@@ -420,4 +433,18 @@ class NatsServerProcess implements NatsServer {
       await Deno.remove(this.storeDir, { recursive: true }).catch(() => {});
     }
   }
+}
+
+/** Whether every thread of `pid` is in the stopped state ("T"). */
+async function allThreadsStopped(pid: number): Promise<boolean> {
+  let threads = 0;
+  for await (const task of Deno.readDir(`/proc/${pid}/task`)) {
+    const stat = await Deno.readTextFile(`/proc/${pid}/task/${task.name}/stat`)
+      .catch(() => "");
+    // "<tid> (<comm>) <state> ...": the state follows the last ")".
+    const state = stat.slice(stat.lastIndexOf(")") + 2).charAt(0);
+    if (state !== "T" && state !== "t") return false;
+    threads++;
+  }
+  return threads > 0;
 }

@@ -193,7 +193,7 @@ Deno.test("pause()/resume(): a request times out while paused and succeeds after
   const nc = await wsconnect({ servers: server.wsUrl });
   nc.subscribe("echo", { callback: (_err, m) => void m.respond(m.data) });
   assert.equal((await nc.request("echo", enc("1"))).string(), "1");
-  server.pause();
+  await server.pause();
   await assert.rejects(
     nc.request("echo", enc("2"), { timeout: 300 }),
     /timeout/i,
@@ -201,7 +201,7 @@ Deno.test("pause()/resume(): a request times out while paused and succeeds after
   server.resume();
   assert.equal((await nc.request("echo", enc("3"))).string(), "3");
   await nc.close();
-  server.pause();
+  await server.pause();
   const t0 = Date.now();
   await server.stop(); // a paused server still stops at once (SIGCONT first)
   assert.ok(Date.now() - t0 < 2000, "stop() of a paused server was quick");

@@ -96,7 +96,7 @@ Deno.test({
       await phase("reconnect", () => allReconnected(1));
       await phase("after cut", () => sleep(1000));
       await phase("SIGSTOP", async () => {
-        server.pause();
+        await server.pause();
         await sleep(3000);
         server.resume();
       });
