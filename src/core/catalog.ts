@@ -192,6 +192,8 @@ class Catalog<S extends Record<string, EventSchema>>
   #ephemeral: Set<string>;
   #descriptions: Map<string, string>;
   #versioned = new Map<string, VersionedDefinition>();
+  /** The current version's dataschema of each versioned type. */
+  #published = new Map<string, string>();
   #base: string;
   #newer: NewerVersionPolicy;
 
@@ -230,6 +232,7 @@ class Catalog<S extends Record<string, EventSchema>>
       if (isVersioned(def)) {
         def.check(type);
         this.#versioned.set(type, def);
+        this.#published.set(type, schemaUri(this.#base, type, def.version));
       }
       if (def.ephemeral) this.#ephemeral.add(type);
       if (def.description) this.#descriptions.set(type, def.description);
@@ -323,7 +326,7 @@ class Catalog<S extends Record<string, EventSchema>>
   }
 
   publishedDataschema(type: string): string | undefined {
-    return this.#versioned.has(type) ? this.dataschema(type) : undefined;
+    return this.#published.get(type);
   }
 
   versionOf(type: string, dataschema: string | undefined): number | undefined {

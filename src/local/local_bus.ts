@@ -114,6 +114,8 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
    */
   #current(event: CloudEvent): CloudEvent {
     const { dataschema, type } = event;
+    // Unversioned types carry no dataschema: nothing to look up.
+    if (dataschema === undefined) return event;
     const current = this.catalog.publishedDataschema(type);
     if (current === undefined || dataschema === current) return event;
     return {
