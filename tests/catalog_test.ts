@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
 import * as zm from "zod/mini";
+import type * as z4core from "zod/v4/core";
 import { defineEvents, EventTypeError, ValidationError } from "../mod.ts";
 import { catalogJSONSchema } from "../src/protocol/mod.ts";
 
@@ -266,4 +267,17 @@ Deno.test("catalogJSONSchema() returns a JSON Schema per type", () => {
   assert.equal(record.type, "object");
   // The result is plain JSON.
   assert.deepEqual(JSON.parse(JSON.stringify(json)), json);
+});
+
+Deno.test("defineEvents() takes any zod 4 schema typed as zod/v4/core's $ZodType", () => {
+  // A library handing over schemas typed only as $ZodType (the type zod
+  // tells library authors to accept) still gets a typed catalog.
+  const core: z4core.$ZodType<{ id: number }> = zm.object({ id: zm.int() });
+  const mixed = defineEvents({
+    "core.event": core,
+    "classic.event": z.string(),
+  });
+  const data: { id: number } = mixed.parse("core.event", { id: 1 });
+  assert.deepEqual(data, { id: 1 });
+  assert.throws(() => mixed.parse("core.event", { id: "x" }), ValidationError);
 });
