@@ -1,8 +1,9 @@
 /**
  * The nats transport: many instances over NATS WebSocket (`wsconnect` from
  * `@nats-io/nats-core`), with JetStream for persistence, acknowledgement,
- * replay and de-duplication. Usually reached through `createEventBus` with
- * `{ transport: "nats" }`, which loads this module on demand.
+ * replay and de-duplication. Usually reached through `createEventBus` (in
+ * `@mcb/event-bus/config`) with `{ transport: "nats" }`; this entry holds
+ * the transport's types and errors.
  *
  * @module
  */
