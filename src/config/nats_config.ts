@@ -7,7 +7,6 @@
 
 import type { ValidationIssue } from "../core/errors.ts";
 import { ConfigError } from "../core/errors.ts";
-import { assertEventType } from "../core/subject.ts";
 import {
   boolean,
   expected,
@@ -22,14 +21,19 @@ import {
 } from "./_checks.ts";
 import { redactUrl } from "../core/redact.ts";
 import { type Secret, toSecret } from "../core/secret.ts";
+import {
+  DEFAULT_STREAM,
+  DEFAULT_SUBJECT_PREFIX,
+  defaultEphemeralPrefix,
+  ephemeralPrefixProblem,
+  streamNameProblem,
+  subjectPrefixProblem,
+} from "../core/subject_space.ts";
 import type { NatsConfig } from "../nats/options.ts";
 
 export type { NatsConfig };
 
-/** Default JetStream stream name. */
-export const DEFAULT_STREAM = "MCB_EVENTS";
-/** Default subject prefix: events travel on `<prefix>.<type>`. */
-export const DEFAULT_SUBJECT_PREFIX = "mcb.events";
+export { DEFAULT_STREAM, DEFAULT_SUBJECT_PREFIX };
 
 /** Connection, stream and delivery settings of the nats transport. */
 export interface NatsConfigInput {
@@ -99,8 +103,6 @@ export interface NatsConfigInput {
   maxReconnectAttempts?: number;
 }
 
-const STREAM_NAME = /^[A-Za-z0-9_-]{1,255}$/;
-
 function wsUrl(value: string): string | undefined {
   const shown = JSON.stringify(redactUrl(value));
   let url: URL;
@@ -146,16 +148,7 @@ const servers = (): Field => ({
   },
 });
 
-const subjectPrefix = () =>
-  string((v) => {
-    try {
-      assertEventType(v);
-    } catch {
-      return `expected dot-separated tokens of A-Z, a-z, 0-9, "_" or "-" (no wildcards), got ${
-        JSON.stringify(v)
-      }`;
-    }
-  });
+const subjectPrefix = () => string(subjectPrefixProblem);
 
 /**
  * The fields of the `nats` section: checks, JSON Schema and defaults (built
@@ -172,13 +165,7 @@ export function natsFields(): Fields {
     nkeySeed: secret(),
     creds: secret(),
     stream: {
-      ...string((v) =>
-        STREAM_NAME.test(v)
-          ? undefined
-          : `expected 1-255 characters of A-Z, a-z, 0-9, "_" or "-", got ${
-            JSON.stringify(v)
-          }`
-      ),
+      ...string(streamNameProblem),
       default: DEFAULT_STREAM,
     },
     subjectPrefix: { ...subjectPrefix(), default: DEFAULT_SUBJECT_PREFIX },
@@ -246,15 +233,10 @@ export function normalizeNatsConfig(nats: Record<string, unknown>): NatsConfig {
   const prefix = (nats.subjectPrefix as string | undefined) ??
     DEFAULT_SUBJECT_PREFIX;
   const ephemeral = (nats.ephemeralPrefix as string | undefined) ??
-    `${prefix}_ephemeral`;
-  if (ephemeral === prefix || ephemeral.startsWith(`${prefix}.`)) {
-    issues.push({
-      path: "nats.ephemeralPrefix",
-      message:
-        `must lie outside "${prefix}.>" (the stream would store ephemeral events), got ${
-          JSON.stringify(ephemeral)
-        }`,
-    });
+    defaultEphemeralPrefix(prefix);
+  const problem = ephemeralPrefixProblem(prefix, ephemeral);
+  if (problem !== undefined) {
+    issues.push({ path: "nats.ephemeralPrefix", message: problem });
   }
   if (issues.length > 0) throw new ConfigError(issues);
   const servers = nats.servers ?? [];

@@ -9,6 +9,7 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import { headers as natsHeaders } from "@nats-io/nats-core";
 import type { EventCatalog } from "../core/catalog.ts";
 import type { CloudEvent } from "../core/envelope.ts";
+import { DLQ_TOKEN } from "../core/subject_space.ts";
 import { decodeMessage } from "./codec.ts";
 import type { Received } from "./consumers.ts";
 
@@ -26,7 +27,7 @@ export interface Subjects {
 }
 
 /** The reserved first token of dead-letter subjects. */
-export const DLQ_TOKEN = "dlq";
+export { DLQ_TOKEN };
 
 /** The event type a subject carries, or undefined outside our prefixes. */
 export function typeOfSubject(

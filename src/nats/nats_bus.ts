@@ -18,6 +18,7 @@ import type { BusHealth } from "../core/bus.ts";
 import type { EventCatalog } from "../core/catalog.ts";
 import type { CloudEvent } from "../core/envelope.ts";
 import { EventTypeError } from "../core/errors.ts";
+import { reservedTypeProblem } from "../core/subject_space.ts";
 import { encodeOutbound } from "./outbound.ts";
 import { positionOf, resolveAfter } from "./resume.ts";
 import { connectNats, type ConnectTuning } from "./connect.ts";
@@ -33,7 +34,6 @@ import { PublishRejectedError } from "./errors.ts";
 import {
   deadLetter,
   decodeInbound,
-  DLQ_TOKEN,
   type Inbound,
   isDeadLetter,
   type Subjects,
@@ -393,12 +393,8 @@ export async function openNatsEventBus<C extends EventCatalog>(
   options: NatsBusOptions,
 ): Promise<NatsEventBus<C>> {
   for (const type of catalog.types) {
-    if (type === DLQ_TOKEN || type.startsWith(`${DLQ_TOKEN}.`)) {
-      throw new EventTypeError(
-        type,
-        `the first token "${DLQ_TOKEN}" is reserved for dead letters by the nats transport`,
-      );
-    }
+    const problem = reservedTypeProblem(type);
+    if (problem !== undefined) throw new EventTypeError(type, problem);
   }
   const config = {
     ...options.config,

@@ -9,7 +9,16 @@
  * @module
  */
 import type { EventCatalog } from "../core/catalog.ts";
-import { assertEventType } from "../core/subject.ts";
+import {
+  DEFAULT_STREAM,
+  DEFAULT_SUBJECT_PREFIX,
+  defaultEphemeralPrefix,
+  DLQ_TOKEN,
+  ephemeralPrefixProblem,
+  reservedTypeProblem,
+  streamNameProblem,
+  subjectPrefixProblem,
+} from "../core/subject_space.ts";
 
 /** The transport settings a protocol description is written for. */
 export interface TransportSettings {
@@ -40,12 +49,7 @@ export interface TransportSettings {
   ephemeralEncoding?: "structured" | "binary";
 }
 
-/** The nats transport's default stream. */
-export const DEFAULT_STREAM = "MCB_EVENTS";
-/** The nats transport's default subject prefix. */
-export const DEFAULT_SUBJECT_PREFIX = "mcb.events";
-/** First token of dead-letter subjects: `<subjectPrefix>.dlq.<type>`. */
-export const DLQ_TOKEN = "dlq";
+export { DEFAULT_STREAM, DEFAULT_SUBJECT_PREFIX, DLQ_TOKEN };
 
 /** Settings with every default applied. */
 export type Transport = Required<TransportSettings>;
@@ -85,31 +89,20 @@ export interface TypeFacts {
 export function resolveTransport(settings: TransportSettings = {}): Transport {
   const subjectPrefix = settings.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX;
   const ephemeralPrefix = settings.ephemeralPrefix ??
-    `${subjectPrefix}_ephemeral`;
+    defaultEphemeralPrefix(subjectPrefix);
   const stream = settings.stream ?? DEFAULT_STREAM;
   const ephemeralEncoding = settings.ephemeralEncoding ?? "structured";
-  const prefixes = { subjectPrefix, ephemeralPrefix };
-  for (const [name, prefix] of Object.entries(prefixes)) {
-    try {
-      assertEventType(prefix);
-    } catch (error) {
-      throw new TypeError(`${name}: ${(error as Error).message}`);
-    }
-  }
-  if (
-    ephemeralPrefix === subjectPrefix ||
-    ephemeralPrefix.startsWith(`${subjectPrefix}.`)
-  ) {
-    throw new TypeError(
-      `ephemeralPrefix must lie outside "${subjectPrefix}.>", got "${ephemeralPrefix}"`,
-    );
-  }
-  if (!/^[A-Za-z0-9_-]{1,255}$/.test(stream)) {
-    throw new TypeError(
-      `stream: expected 1-255 characters of A-Z, a-z, 0-9, "_" or "-", got ${
-        JSON.stringify(stream)
-      }`,
-    );
+  const problems = [
+    ["subjectPrefix: ", subjectPrefixProblem(subjectPrefix)],
+    ["ephemeralPrefix: ", subjectPrefixProblem(ephemeralPrefix)],
+    [
+      "ephemeralPrefix ",
+      ephemeralPrefixProblem(subjectPrefix, ephemeralPrefix),
+    ],
+    ["stream: ", streamNameProblem(stream)],
+  ];
+  for (const [what, problem] of problems) {
+    if (problem !== undefined) throw new TypeError(what + problem);
   }
   if (ephemeralEncoding !== "structured" && ephemeralEncoding !== "binary") {
     throw new TypeError(
@@ -132,11 +125,8 @@ export function catalogFacts(
   transport: Transport,
 ): TypeFacts[] {
   return catalog.types.map((type) => {
-    if (type === DLQ_TOKEN || type.startsWith(`${DLQ_TOKEN}.`)) {
-      throw new TypeError(
-        `"${type}": the first token "${DLQ_TOKEN}" is reserved for dead letters by the nats transport`,
-      );
-    }
+    const problem = reservedTypeProblem(type);
+    if (problem !== undefined) throw new TypeError(`"${type}": ${problem}`);
     const ephemeral = catalog.isEphemeral(type);
     const current = catalog.version(type);
     return {
