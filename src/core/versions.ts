@@ -13,7 +13,12 @@
  *
  * @module
  */
-import type { EventDefinition, EventSchema } from "./catalog.ts";
+import type {
+  EventCatalog,
+  EventDefinition,
+  EventSchema,
+} from "./catalog_types.ts";
+import type { CloudEvent } from "./envelope.ts";
 import { parseData } from "./_parse.ts";
 import { ValidationError } from "./errors.ts";
 
@@ -100,6 +105,25 @@ export function versionInUri(
   if (!dataschema.startsWith(prefix)) return undefined;
   const digits = dataschema.slice(prefix.length);
   return /^[1-9]\d{0,8}$/.test(digits) ? Number(digits) : undefined;
+}
+
+/**
+ * `event` as the consumers of `catalog` read it: its data validated as the
+ * version its `dataschema` names and upcast to the current one, and, for a
+ * versioned type, the current version's `dataschema`. Both transports
+ * deliver events through it.
+ *
+ * @throws {ValidationError} for invalid data or an unreadable version.
+ */
+export function readEvent(
+  catalog: EventCatalog,
+  event: CloudEvent,
+): CloudEvent {
+  const data = catalog.read(event.type, event.data, event.dataschema);
+  const current = catalog.publishedDataschema(event.type);
+  return current === undefined || event.dataschema === current
+    ? { ...event, data }
+    : { ...event, data, dataschema: current };
 }
 
 /** The error for a version newer than any `type` knows. */

@@ -13,6 +13,7 @@ import {
 import type { EventCatalog } from "../core/catalog.ts";
 import type { BusHealth, EventBus, ResumeGap } from "../core/bus.ts";
 import type { CloudEvent } from "../core/envelope.ts";
+import { readEvent } from "../core/versions.ts";
 
 /** Options of {@linkcode createLocalEventBus}. */
 export interface LocalBusOptions extends BusOptions {
@@ -113,16 +114,13 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
    * replayed deliveries see the current shape.
    */
   #current(event: CloudEvent): CloudEvent {
-    const { dataschema, type } = event;
-    // Unversioned types carry no dataschema: nothing to look up.
+    // Published here, so already valid unless it names an older version
+    // of a versioned type (unversioned types usually carry no dataschema).
+    const { dataschema } = event;
     if (dataschema === undefined) return event;
-    const current = this.catalog.publishedDataschema(type);
+    const current = this.catalog.publishedDataschema(event.type);
     if (current === undefined || dataschema === current) return event;
-    return {
-      ...event,
-      data: this.catalog.read(type, event.data, dataschema),
-      dataschema: current,
-    };
+    return readEvent(this.catalog, event);
   }
 
   /** Dispatches the publishes queued by handlers, in order. */

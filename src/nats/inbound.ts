@@ -10,6 +10,7 @@ import { headers as natsHeaders } from "@nats-io/nats-core";
 import type { EventCatalog } from "../core/catalog.ts";
 import type { CloudEvent } from "../core/envelope.ts";
 import { DLQ_TOKEN } from "../core/subject_space.ts";
+import { readEvent } from "../core/versions.ts";
 import { decodeMessage } from "./codec.ts";
 import type { Received } from "./consumers.ts";
 
@@ -79,16 +80,8 @@ export function decodeInbound(
     };
   }
   try {
-    // Data of an older version is upcast to the current one (the envelope
-    // then names the current version); see `versioned`.
-    const data = catalog.read(event.type, event.data, event.dataschema);
-    const current = catalog.publishedDataschema(event.type);
-    return {
-      ok: true,
-      event: current === undefined || event.dataschema === current
-        ? { ...event, data }
-        : { ...event, data, dataschema: current },
-    };
+    // Data of an older version is upcast to the current one; see `versioned`.
+    return { ok: true, event: readEvent(catalog, event) };
   } catch (error) {
     return { ok: false, reason: (error as Error).message, type: subjectType };
   }
