@@ -41,6 +41,7 @@ import {
   ESM_DIR,
   exportMismatches,
   packageJson,
+  readDenoJson,
   splitDependencies,
 } from "./npm_package/package_json.ts";
 import { checkLocalOnlyBundles } from "./npm_package/bundle_check.ts";
@@ -59,9 +60,7 @@ const STAGE_DIR = `${BUILD_DIR}/stage`;
 /** Runs the whole build; throws on the first failure. */
 export async function buildNpm(): Promise<BuildResult> {
   const started = Date.now();
-  const deno: DenoJson = JSON.parse(
-    await Deno.readTextFile(`${ROOT}deno.json`),
-  );
+  const deno = await readDenoJson(ROOT);
   const entries = Object.values(denoExports(deno)).map((p) => p.slice(2));
 
   step("dependencies");

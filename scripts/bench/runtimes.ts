@@ -56,7 +56,7 @@ import {
 } from "../runtimes/tools.ts";
 import { testGraph } from "../runtimes/test_plan.ts";
 import { buildNpm } from "../build_npm.ts";
-import { denoExports, type DenoJson } from "../npm_package/package_json.ts";
+import { npmSpecifierOf, readDenoJson } from "../npm_package/package_json.ts";
 
 /** The runtime-neutral entry point, repository-relative. */
 const ENTRY = "scripts/bench/portable.ts";
@@ -194,15 +194,8 @@ async function prepareNode(graph: Graph): Promise<Prepared> {
     await Deno.mkdir(dirname(`${tree}/${file}`), { recursive: true });
     await Deno.copyFile(`${ROOT}${file}`, `${tree}/${file}`);
   }
-  const deno: DenoJson = JSON.parse(
-    await Deno.readTextFile(`${ROOT}deno.json`),
-  );
-  const exportOf = new Map(
-    Object.entries(denoExports(deno)).map(([subpath, target]) => [
-      target.slice(2),
-      subpath === "." ? deno.name : `${deno.name}/${subpath.slice(2)}`,
-    ]),
-  );
+  const exportOf = npmSpecifierOf(await readDenoJson(ROOT));
+
   for (const file of [...graph.libraryImports].sort()) {
     const specifier = exportOf.get(file);
     if (specifier === undefined) {

@@ -30,6 +30,24 @@ export function denoExports(deno: DenoJson): Record<string, string> {
     : deno.exports;
 }
 
+/**
+ * Each deno.json export target (repository path, e.g. `src/nats/mod.ts`)
+ * -> the npm specifier that reaches it (`@mcb/event-bus/nats`).
+ */
+export function npmSpecifierOf(deno: DenoJson): Map<string, string> {
+  return new Map(
+    Object.entries(denoExports(deno)).map(([subpath, target]) => [
+      target.slice(2),
+      subpath === "." ? deno.name : `${deno.name}/${subpath.slice(2)}`,
+    ]),
+  );
+}
+
+/** The repository's deno.json, read from `root`. */
+export async function readDenoJson(root: string): Promise<DenoJson> {
+  return JSON.parse(await Deno.readTextFile(`${root}deno.json`));
+}
+
 /** `./src/nats/mod.ts` -> `./esm/src/nats/mod` (no extension). */
 function compiledBase(source: string): string {
   if (!source.startsWith("./") || !source.endsWith(".ts")) {

@@ -46,9 +46,9 @@ import { planTests, testGraph } from "./test_plan.ts";
 import { type FileRun, finish, printPlan, runSuite } from "./suite.ts";
 import { buildNpm } from "../build_npm.ts";
 import {
-  denoExports,
-  type DenoJson,
   ESM_DIR,
+  npmSpecifierOf,
+  readDenoJson,
 } from "../npm_package/package_json.ts";
 import { bareOfNpmSpecifier } from "../../tests/runtimes/npm_specifiers.mjs";
 
@@ -170,15 +170,8 @@ async function writeTree(graph: Awaited<ReturnType<typeof testGraph>>) {
   await Deno.mkdir(`${OUT}/tests/runtimes`, { recursive: true });
 
   // Library modules imported by the tests -> the installed package.
-  const deno: DenoJson = JSON.parse(
-    await Deno.readTextFile(`${ROOT}deno.json`),
-  );
-  const exportOf = new Map(
-    Object.entries(denoExports(deno)).map(([subpath, target]) => [
-      target.slice(2),
-      subpath === "." ? deno.name : `${deno.name}/${subpath.slice(2)}`,
-    ]),
-  );
+  const exportOf = npmSpecifierOf(await readDenoJson(ROOT));
+
   for (const file of [...graph.libraryImports].sort()) {
     const publicSpecifier = exportOf.get(file);
     const target = publicSpecifier ?? relative(
