@@ -20,6 +20,8 @@ import {
   createLocalEventBus,
   defineEvents,
   type ErrorContext,
+  type ErrorHandler,
+  type EventCatalog,
   EventTypeError,
   ValidationError,
 } from "../../mod.ts";
@@ -29,6 +31,35 @@ import { startNatsServer } from "../nats_server.ts";
 import { withTimeout } from "../_timeouts.ts";
 
 const T = { sanitizeOps: false, sanitizeResources: false };
+
+/**
+ * A nats bus on `server` with a memory stream of its own (`stream`, on
+ * subjects `<prefix>.>`), reporting to `onError` (by default nowhere).
+ */
+function openNats<C extends EventCatalog>(
+  catalog: C,
+  server: { wsUrl: string },
+  stream: string,
+  prefix: string,
+  options: {
+    onError?: ErrorHandler;
+    ephemeralEncoding?: "structured" | "binary";
+  } = {},
+) {
+  return createEventBus(catalog, {
+    transport: "nats",
+    onError: options.onError ?? (() => {}),
+    nats: {
+      servers: server.wsUrl,
+      stream,
+      subjectPrefix: prefix,
+      storage: "memory",
+      ...(options.ephemeralEncoding
+        ? { ephemeralEncoding: options.ephemeralEncoding }
+        : {}),
+    },
+  });
+}
 const te = new TextEncoder();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -140,16 +171,7 @@ Deno.test({
   fn: async () => {
     await using server = await startNatsServer();
     const local = createLocalEventBus(apiEvents);
-    const nats = await createEventBus(apiEvents, {
-      transport: "nats",
-      onError: () => {},
-      nats: {
-        servers: server.wsUrl,
-        stream: "BAD_TYPES",
-        subjectPrefix: "bad.types",
-        storage: "memory",
-      },
-    });
+    const nats = await openNats(apiEvents, server, "BAD_TYPES", "bad.types");
     let count = 0;
     try {
       for (const [type, reason] of BAD_TYPES) {
@@ -229,16 +251,7 @@ Deno.test({
     await using server = await startNatsServer();
     const received: { type: string; data: unknown }[] = [];
     const local = createLocalEventBus(apiEvents);
-    const nats = await createEventBus(apiEvents, {
-      transport: "nats",
-      onError: () => {},
-      nats: {
-        servers: server.wsUrl,
-        stream: "BAD_DATA",
-        subjectPrefix: "bad.data",
-        storage: "memory",
-      },
-    });
+    const nats = await openNats(apiEvents, server, "BAD_DATA", "bad.data");
     try {
       for (const bus of [local, nats]) {
         await bus.subscribe(">", (e) => {
@@ -321,16 +334,8 @@ Deno.test({
   fn: async () => {
     await using server = await startNatsServer({ maxPayload: 4096 });
     const open = (encoding: "structured" | "binary") =>
-      createEventBus(apiEvents, {
-        transport: "nats",
-        onError: () => {},
-        nats: {
-          servers: server.wsUrl,
-          stream: "BAD_SIZE",
-          subjectPrefix: "bad.size",
-          storage: "memory",
-          ephemeralEncoding: encoding,
-        },
+      openNats(apiEvents, server, "BAD_SIZE", "bad.size", {
+        ephemeralEncoding: encoding,
       });
     const buses = [await open("structured"), await open("binary")];
     const messages = new Set<string>();
@@ -389,16 +394,7 @@ Deno.test({
   ...T,
   fn: async () => {
     await using server = await startNatsServer({ maxPayload: 4096 });
-    const nats = await createEventBus(apiEvents, {
-      transport: "nats",
-      onError: () => {},
-      nats: {
-        servers: server.wsUrl,
-        stream: "BAD_SYNC",
-        subjectPrefix: "bad.sync",
-        storage: "memory",
-      },
-    });
+    const nats = await openNats(apiEvents, server, "BAD_SYNC", "bad.sync");
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     try {
@@ -451,15 +447,8 @@ Deno.test({
   fn: async () => {
     await using server = await startNatsServer();
     const reports: [unknown, ErrorContext][] = [];
-    const nats = await createEventBus(apiEvents, {
-      transport: "nats",
+    const nats = await openNats(apiEvents, server, "BAD_DEPTH", "bad.depth", {
       onError: (e, ctx) => reports.push([e, ctx]),
-      nats: {
-        servers: server.wsUrl,
-        stream: "BAD_DEPTH",
-        subjectPrefix: "bad.depth",
-        storage: "memory",
-      },
     });
     try {
       const handled: unknown[] = [];
@@ -643,16 +632,7 @@ Deno.test({
     await using server = await startNatsServer();
     const events = defineEvents({ "item.saved": dataSchema });
     const local = createLocalEventBus(events);
-    const nats = await createEventBus(events, {
-      transport: "nats",
-      onError: () => {},
-      nats: {
-        servers: server.wsUrl,
-        stream: "BAD_PROP",
-        subjectPrefix: "bad.prop",
-        storage: "memory",
-      },
-    });
+    const nats = await openNats(events, server, "BAD_PROP", "bad.prop");
     const tally = { local: [0, 0], nats: [0, 0] };
     try {
       for (const [bus, runs] of [[local, 200], [nats, 100]] as const) {
