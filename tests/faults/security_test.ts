@@ -151,6 +151,40 @@ async function subscribeDenied(nc: NatsConnection, subject: string) {
   return result;
 }
 
+/**
+ * An admin bus, and a bus of the restricted user "ctx" over its own
+ * connection (inbox prefix `_INBOX_ctx`, no stream provisioning), which
+ * reports to `reports`.
+ */
+async function adminAndCtx(
+  server: { wsUrl: string },
+  reports: [Error, ErrorContext][],
+): Promise<{ admin: Bus; ctx: Bus; conn: NatsConnection }> {
+  const nats = {
+    servers: server.wsUrl,
+    stream: STREAM,
+    subjectPrefix: PREFIX,
+    storage: "memory" as const,
+  };
+  const admin = await createEventBus(events, {
+    transport: "nats",
+    onError: () => {},
+    nats: { ...nats, user: "admin", pass: ADMIN_PASS },
+  }) as Bus;
+  const conn = await wsconnect({
+    servers: server.wsUrl,
+    user: "ctx",
+    pass: CTX_PASS,
+    inboxPrefix: "_INBOX_ctx",
+  });
+  const ctx = await createEventBus(events, {
+    transport: "nats",
+    onError: (e, c) => reports.push([e as Error, c]),
+    nats: { ...nats, provision: false },
+  }, { connection: conn }) as Bus;
+  return { admin, ctx, conn };
+}
+
 Deno.test({
   name:
     "security (permissions): a user restricted to <prefix>.context.> reads those events only; other types, raw consumer creation, direct reads and snooping are denied; it cannot publish",
@@ -183,30 +217,9 @@ Deno.test({
         },
       ],
     });
-    const nats = {
-      servers: server.wsUrl,
-      stream: STREAM,
-      subjectPrefix: PREFIX,
-      storage: "memory" as const,
-    };
-    const admin = await createEventBus(events, {
-      transport: "nats",
-      onError: () => {},
-      nats: { ...nats, user: "admin", pass: ADMIN_PASS },
-    }) as Bus;
     // The restricted user's connection has its own inbox prefix.
-    const ctxConn = await wsconnect({
-      servers: server.wsUrl,
-      user: "ctx",
-      pass: CTX_PASS,
-      inboxPrefix: "_INBOX_ctx",
-    });
     const reports: [Error, ErrorContext][] = [];
-    const ctx = await createEventBus(events, {
-      transport: "nats",
-      onError: (e, c) => reports.push([e as Error, c]),
-      nats: { ...nats, provision: false },
-    }, { connection: ctxConn }) as Bus;
+    const { admin, ctx, conn: ctxConn } = await adminAndCtx(server, reports);
     const raw = await wsconnect({
       servers: server.wsUrl,
       user: "ctx",
@@ -485,29 +498,8 @@ Deno.test({
         },
       ],
     });
-    const nats = {
-      servers: server.wsUrl,
-      stream: STREAM,
-      subjectPrefix: PREFIX,
-      storage: "memory" as const,
-    };
-    const admin = await createEventBus(events, {
-      transport: "nats",
-      onError: () => {},
-      nats: { ...nats, user: "admin", pass: ADMIN_PASS },
-    }) as Bus;
-    const conn = await wsconnect({
-      servers: server.wsUrl,
-      user: "ctx",
-      pass: CTX_PASS,
-      inboxPrefix: "_INBOX_ctx",
-    });
     const reports: [Error, ErrorContext][] = [];
-    const ctx = await createEventBus(events, {
-      transport: "nats",
-      onError: (e, c) => reports.push([e as Error, c]),
-      nats: { ...nats, provision: false },
-    }, { connection: conn }) as Bus;
+    const { admin, ctx, conn } = await adminAndCtx(server, reports);
     try {
       await admin.subscribe("secret.*", () => {}, { group: OTHER_GROUP })
         .ready;
