@@ -16,7 +16,12 @@ import { EventEmitter } from "eventemitter3";
 import mittModule from "mitt";
 import { z } from "zod";
 import { createLocalEventBus, defineEvents } from "../../mod.ts";
-import type { BenchCase, BenchInstance } from "./harness.ts";
+import {
+  alignTable,
+  type BenchCase,
+  type BenchInstance,
+  type BenchResult,
+} from "./harness.ts";
 
 // mitt's typings are resolved as CommonJS, so its default export types as the
 // module namespace; at runtime (ESM) it is the `mitt` function itself.
@@ -35,16 +40,19 @@ export const payload = {
   hash: "9f86",
 };
 
+/** The schema of `context.updated`, also parsed by the raw floor case. */
+const catalogSchema = z.object({
+  path: z.string().min(1),
+  collection: z.string().min(1),
+  chunks: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  language: z.string(),
+  changed: z.boolean(),
+  hash: z.string(),
+});
+
 export const catalog = defineEvents({
-  "context.updated": z.object({
-    path: z.string().min(1),
-    collection: z.string().min(1),
-    chunks: z.number().int().nonnegative(),
-    bytes: z.number().int().nonnegative(),
-    language: z.string(),
-    changed: z.boolean(),
-    hash: z.string(),
-  }),
+  "context.updated": catalogSchema,
   "context.removed": z.object({ path: z.string().min(1) }),
   "cache.invalidate": z.object({ namespace: z.string().optional() }),
 });
@@ -71,6 +79,26 @@ function eventTarget(subscribers: number): BenchInstance {
     run(n) {
       for (let i = 0; i < n; i++) {
         target.dispatchEvent(new CustomEvent(TYPE, { detail: payload }));
+      }
+    },
+    takeDelivered,
+  };
+}
+
+/**
+ * The floor of a validated publish: the same zod parse of the same data,
+ * then the raw dispatch, in the same loop (the schema is the catalog's).
+ */
+function eventTargetParsed(subscribers: number): BenchInstance {
+  const { handlers, takeDelivered } = counting(subscribers);
+  const target = new EventTarget();
+  for (const h of handlers) target.addEventListener(TYPE, h);
+  const schema = catalogSchema;
+  return {
+    run(n) {
+      for (let i = 0; i < n; i++) {
+        const data = schema.parse(payload);
+        target.dispatchEvent(new CustomEvent(TYPE, { detail: data }));
       }
     },
     takeDelivered,
@@ -143,6 +171,12 @@ export function localCases(subscriberCounts = [1, 10]): BenchCase[] {
     {
       suite,
       subscribers,
+      name: FLOOR,
+      create: () => eventTargetParsed(subscribers),
+    },
+    {
+      suite,
+      subscribers,
       name: "eventemitter3",
       create: () => eventEmitter3(subscribers),
     },
@@ -165,4 +199,38 @@ export function localCases(subscriberCounts = [1, 10]): BenchCase[] {
       create: () => localBus(subscribers, pattern, validate),
     })),
   ]);
+}
+
+/** The name of the floor row: raw dispatch plus the same zod parse. */
+export const FLOOR = "EventTarget + zod parse (raw floor of validate on)";
+
+/**
+ * The local results as a table: ratio vs raw `EventTarget`, and for the
+ * validating bus rows, vs the floor of the same subscriber count.
+ */
+export function formatLocalTable(results: BenchResult[]): string {
+  const header = [
+    "case",
+    "subscribers",
+    "median events/s",
+    "ratio",
+    "vs floor",
+  ];
+  const rows = results.map((r) => {
+    const floor = results.find((f) =>
+      f.name === FLOOR && f.subscribers === r.subscribers
+    );
+    const vsFloor = floor && r.name.startsWith("local bus") &&
+        r.name.endsWith("validate on")
+      ? `${(r.medianEventsPerSec / floor.medianEventsPerSec).toFixed(2)}x`
+      : "-";
+    return [
+      r.name,
+      String(r.subscribers),
+      Math.round(r.medianEventsPerSec).toLocaleString("en-US"),
+      r.ratio === null ? "-" : `${r.ratio.toFixed(2)}x`,
+      vsFloor,
+    ];
+  });
+  return alignTable(header, rows);
 }

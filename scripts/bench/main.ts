@@ -8,15 +8,18 @@
  *     [--suite local,nats,latency,async,memory,runtimes] [--quick]
  *     [--filter TEXT]
  *     [--json PATH] [--no-nats]
- *     [--events N] [--rounds N] [--warmup N]
+ *     [--events N] [--rounds N] [--warmup N] [--local-repeats N]
  *     [--nats-scale F] [--nats-rounds N]
  *     [--latency-samples N] [--latency-rate N] [--latency-seconds S]
  *     [--async-events N] [--memory-scale F]
  *
  * Suites (all by default; `--suite` takes a comma-separated list):
  *
- * - `local`: local throughput vs raw EventTarget, eventemitter3, mitt
- *   (`local.ts`); `--events`, `--rounds`, `--warmup`.
+ * - `local`: local throughput vs raw EventTarget, raw EventTarget plus the
+ *   same zod parse (the floor of a validating bus), eventemitter3, mitt
+ *   (`local.ts`); each case in a fresh isolate, the list gone through
+ *   `--local-repeats` times (`isolated.ts`); `--events`, `--rounds`,
+ *   `--warmup`.
  * - `nats`: NATS throughput vs raw @nats-io (`nats.ts`); counts times
  *   `--nats-scale`, `--nats-rounds` rounds.
  * - `latency`: p50/p99/max, local publish -> handler and -> `events()`
@@ -73,7 +76,8 @@ import {
   formatUs,
   runCases,
 } from "./harness.ts";
-import { localCases, payload } from "./local.ts";
+import { formatLocalTable, localCases, payload } from "./local.ts";
+import { runIsolated } from "./isolated.ts";
 import {
   formatNatsTable,
   type NatsSuite,
@@ -119,6 +123,8 @@ interface Counts extends BenchOptions {
   latencySeconds: number;
   asyncEvents: number;
   memoryScale: number;
+  /** Times the local list is gone through, each case in a fresh isolate. */
+  localRepeats: number;
 }
 
 interface Args extends Counts {
@@ -140,6 +146,7 @@ const FULL: Counts = {
   latencySeconds: 10,
   asyncEvents: 100_000,
   memoryScale: 1,
+  localRepeats: 3,
 };
 
 const QUICK: Counts = {
@@ -153,11 +160,12 @@ const QUICK: Counts = {
   latencySeconds: 2,
   asyncEvents: 20_000,
   memoryScale: 0.1,
+  localRepeats: 1,
 };
 
 const USAGE = "usage: main.ts [--suite " + SUITES.join(",") + "] [--quick] " +
   "[--filter TEXT] [--json PATH] [--no-nats] [--events N] [--rounds N] " +
-  "[--warmup N] [--nats-scale F] [--nats-rounds N] [--latency-samples N] " +
+  "[--warmup N] [--local-repeats N] [--nats-scale F] [--nats-rounds N] [--latency-samples N] " +
   "[--latency-rate N] [--latency-seconds S] [--async-events N] " +
   "[--memory-scale F]";
 
@@ -191,6 +199,7 @@ function parseArgs(argv: string[]): Args {
     };
     if (flag === "--events") given.events = count();
     else if (flag === "--rounds") given.rounds = count();
+    else if (flag === "--local-repeats") given.localRepeats = count();
     else if (flag === "--warmup") given.warmup = count();
     else if (flag === "--json") args.json = value();
     else if (flag === "--filter") args.filter = value();
@@ -414,18 +423,30 @@ async function main(): Promise<void> {
   await using server = new LazyServer();
 
   if (local.length > 0) {
-    const rows = await runCases(local, localOptions, onResult);
+    const all = localCases();
+    const rows = await runIsolated(
+      local,
+      (c) =>
+        all.findIndex((x) =>
+          x.name === c.name && x.subscribers === c.subscribers
+        ),
+      localOptions,
+      args.localRepeats,
+      onResult,
+    );
     results.push(...rows);
-    const table = formatTable(rows);
+    const table = formatLocalTable(rows);
     console.log(
       `\nlocal: ${
         args.events.toLocaleString("en-US")
       } events x ${args.rounds} rounds ` +
-        `after ${args.warmup.toLocaleString("en-US")} warm-up\n\n${table}`,
+        `after ${args.warmup.toLocaleString("en-US")} warm-up, each case ` +
+        `in a fresh isolate, ${args.localRepeats} times interleaved\n\n${table}`,
     );
     console.log(
       "\nevents/s = publishes per second (each reaches every subscriber); " +
-        "ratio = vs raw EventTarget at the same subscriber count",
+        "ratio = vs raw EventTarget at the same subscriber count; vs floor = " +
+        "a validating bus vs the raw dispatch plus the same zod parse",
     );
     report.local = { table };
   }

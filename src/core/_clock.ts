@@ -1,20 +1,38 @@
 // Cheap event ids and timestamps for the publish hot path. A random UUID and
 // `new Date().toISOString()` per event cost more than the dispatch itself.
 
-/** Makes ids `<random prefix>-<counter>`, unique across processes. */
+/** `"000"` .. `"999"`: the low digits of an id, never formatted per event. */
+const LOW: readonly string[] = Array.from(
+  { length: 1000 },
+  (_, i) => String(i).padStart(3, "0"),
+);
+
+/**
+ * Makes ids `<random prefix>-<counter>`, unique across processes. The
+ * counter's last three digits come from a table and the rest is formatted
+ * once per thousand ids: formatting a number per event cost ~40 ns, a fifth
+ * of a local publish.
+ */
 export class IdGenerator {
   #prefix: string;
-  #next = 0;
+  #high = 0;
+  #head: string;
+  #low = 0;
 
   constructor() {
     const bytes = crypto.getRandomValues(new Uint8Array(10));
     let prefix = "";
     for (const b of bytes) prefix += (b % 36).toString(36);
     this.#prefix = prefix + "-";
+    this.#head = this.#prefix;
   }
 
   next(): string {
-    return this.#prefix + this.#next++;
+    if (this.#low === 1000) {
+      this.#low = 0;
+      this.#head = this.#prefix + ++this.#high;
+    }
+    return this.#head + LOW[this.#low++];
   }
 }
 
@@ -24,15 +42,19 @@ const REUSE = 16;
 /**
  * Returns the current time as RFC 3339. `Date.now()` costs about as much as
  * a dispatch, so one reading serves up to 16 calls in the same synchronous
- * run (a microtask ends the run's reuse), and the string is formatted at
- * most once per millisecond.
+ * run (a microtask ends the run's reuse; a longer run reads the clock again
+ * every 16 calls), and the string is formatted at most once per
+ * millisecond.
  */
 export class Clock {
   #ms = -1;
   #iso = "";
   #reuse = 0;
+  /** A microtask that ends the reuse is queued (one per synchronous run). */
+  #queued = false;
   #expire = () => {
     this.#reuse = 0;
+    this.#queued = false;
   };
 
   now(): string {
@@ -46,7 +68,12 @@ export class Clock {
       this.#iso = new Date(ms).toISOString();
     }
     this.#reuse = REUSE - 1;
-    queueMicrotask(this.#expire);
+    // One microtask per run, not one per reading: a loop of 500,000
+    // publishes queued 31,000 of them, which outlived young-generation GCs.
+    if (!this.#queued) {
+      this.#queued = true;
+      queueMicrotask(this.#expire);
+    }
     return this.#iso;
   }
 }

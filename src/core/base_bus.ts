@@ -25,7 +25,13 @@ import type {
   Subscription,
 } from "./bus.ts";
 export { BusSubscription } from "./subscription.ts";
-import type { EventCatalog, EventInput, EventType } from "./catalog.ts";
+import type {
+  EventCatalog,
+  EventInput,
+  EventSchema,
+  EventType,
+} from "./catalog.ts";
+import { parseData } from "./_parse.ts";
 import { applyEnvelopeOptions, type CloudEvent } from "./envelope.ts";
 import { BusClosedError, EventTypeError } from "./errors.ts";
 import { createEventStream, type StreamHost, waitForEvent } from "./streams.ts";
@@ -57,9 +63,27 @@ export interface BusOptions {
   validate?: boolean;
 }
 
+/**
+ * Per event type: what a publish needs from the catalog, and the
+ * transport's own state for the type (e.g. its subscribers), so that a
+ * publish looks the type up once.
+ */
+export interface Lane<R = unknown> {
+  /** The current schema of `data`. */
+  readonly schema: EventSchema;
+  /** The current version's dataschema, for versioned types. */
+  readonly dataschema: string | undefined;
+  /** Declared with `versioned()`: a publish may name an older version. */
+  readonly versioned: boolean;
+  /** The transport's state for this type (`undefined` until it sets it). */
+  route: R | undefined;
+}
+
 /** The shared implementation of {@linkcode EventBus}. */
-export abstract class BaseEventBus<C extends EventCatalog = EventCatalog>
-  implements EventBus<C> {
+export abstract class BaseEventBus<
+  C extends EventCatalog = EventCatalog,
+  R = unknown,
+> implements EventBus<C> {
   readonly catalog: C;
   abstract readonly transport: string;
   readonly source: string;
@@ -74,6 +98,7 @@ export abstract class BaseEventBus<C extends EventCatalog = EventCatalog>
   #onError: ErrorHandler;
   #validate: boolean;
   #ids = new IdGenerator();
+  #lanes = new Map<string, Lane<R>>();
   #clock = new Clock();
   #subscriptions = new Set<BusSubscription>();
   #closing: Promise<void> | undefined;
@@ -95,22 +120,32 @@ export abstract class BaseEventBus<C extends EventCatalog = EventCatalog>
     return this.#closing !== undefined;
   }
 
+  /**
+   * The lane of `type`, made on first use.
+   *
+   * @throws {EventTypeError} when `type` is not in the catalog.
+   */
+  protected lane(type: string): Lane<R> {
+    return this.#lanes.get(type) ?? this.#newLane(type);
+  }
+
   /** Validates and wraps `data` in an envelope. Throws on bad input. */
   protected buildEvent(
     type: string,
     data: unknown,
     options: PublishOptions | undefined,
+    lane: Lane<R> = this.lane(type),
   ): CloudEvent {
-    const catalog = this.catalog;
-    // A producer may publish an older version it still speaks, by naming
-    // it in `dataschema`: parseAs checks the data against that version.
     let value = data;
     if (this.#validate) {
-      value = catalog.parseAs(type, data, options?.dataschema);
-    } else if (!catalog.has(type)) {
-      throw new EventTypeError(type, "it is not in the event catalog");
+      // A producer may publish an older version of a versioned type it
+      // still speaks, by naming it in `dataschema`: parseAs checks the data
+      // against that version. Everything else is checked against the
+      // current schema.
+      value = lane.versioned && options?.dataschema !== undefined
+        ? this.catalog.parseAs(type, data, options.dataschema)
+        : parseData(type, lane.schema, data);
     }
-    const current = catalog.publishedDataschema(type);
     const event: Record<string, unknown> = {
       specversion: "1.0",
       id: this.#ids.next(),
@@ -120,13 +155,35 @@ export abstract class BaseEventBus<C extends EventCatalog = EventCatalog>
       datacontenttype: "application/json",
       data: value,
     };
-    if (current !== undefined) event.dataschema = current;
+    if (lane.dataschema !== undefined) event.dataschema = lane.dataschema;
     if (options !== undefined) applyEnvelopeOptions(event, type, options);
     return event as unknown as CloudEvent;
   }
 
-  /** Hands the built event to the transport; resolves once accepted. */
-  protected abstract _send(event: CloudEvent): Promise<void> | void;
+  /** What publishing `type` needs from the catalog, looked up once. */
+  #newLane(type: string): Lane<R> {
+    const catalog = this.catalog;
+    if (!catalog.has(type)) {
+      throw new EventTypeError(type, "it is not in the event catalog");
+    }
+    const lane: Lane<R> = {
+      schema: catalog.schemas[type],
+      dataschema: catalog.publishedDataschema(type),
+      versioned: catalog.versions(type).length > 1,
+      route: undefined,
+    };
+    this.#lanes.set(type, lane);
+    return lane;
+  }
+
+  /**
+   * Hands the built event to the transport; resolves once accepted. `lane`
+   * is the lane of `event.type`.
+   */
+  protected abstract _send(
+    event: CloudEvent,
+    lane: Lane<R>,
+  ): Promise<void> | void;
   /** Starts delivering to a new subscription. */
   protected abstract _attach(sub: BusSubscription): void;
   /** Stops delivering to an ended subscription. */
@@ -145,15 +202,17 @@ export abstract class BaseEventBus<C extends EventCatalog = EventCatalog>
       return Promise.reject(new BusClosedError(`publish("${type}")`));
     }
     let event: CloudEvent;
+    let lane: Lane<R>;
     try {
-      event = this.buildEvent(type, data, options);
+      lane = this.lane(type);
+      event = this.buildEvent(type, data, options, lane);
     } catch (error) {
       this.counters.invalid++;
       return Promise.reject(error);
     }
     let sent: Promise<void> | void;
     try {
-      sent = this._send(event);
+      sent = this._send(event, lane);
     } catch (error) {
       // publish() never throws: a transport's synchronous refusal (size,
       // encoding) is a rejection like any other; a bad value is invalid.

@@ -9,6 +9,7 @@ import {
   BaseEventBus,
   type BusOptions,
   type BusSubscription,
+  type Lane,
 } from "../core/base_bus.ts";
 import type { EventCatalog } from "../core/catalog.ts";
 import type { BusHealth, EventBus, ResumeGap } from "../core/bus.ts";
@@ -47,29 +48,41 @@ interface GroupRoute {
   next: number;
 }
 
-/** Per event type: its subscribers (copy-on-write) and its one listener. */
+/** A route's listener before it has one. */
+const NO_LISTENER = () => {};
+
+/**
+ * Per event type, kept on the type's lane: the DOM event it dispatches,
+ * its one listener on the target, and the subscriptions and groups that
+ * listener delivers to (arrays replaced, never changed, so a dispatch
+ * goes through the ones it started with).
+ */
 interface Route {
-  subs: BusSubscription[];
-  groups: GroupRoute[];
   event: BusEvent;
   listener: (event: Event) => void;
+  subs: BusSubscription[];
+  groups: GroupRoute[];
 }
 
 /**
  * An {@linkcode EventBus} for one process. Each publish is one
  * `dispatchEvent` on a private `EventTarget`, whatever the number of
- * subscribers. Patterns are resolved to catalog types when subscribing, so a
- * publish looks up its subscribers by type and never scans the others.
- * Publishes made from inside a handler are queued and dispatched after the
- * current one, so every subscriber sees events in publish order.
+ * subscribers: one listener per event type delivers to that type's
+ * subscriptions, each isolated from the others' errors (one native
+ * listener per subscription cost ~17 ns more per subscriber in Deno); a
+ * type with a single subscription gets a listener that calls it directly.
+ * Patterns are resolved to catalog types when subscribing, so a
+ * publish never scans the others. Publishes made from inside a handler are
+ * queued and dispatched after the current one, so every subscriber sees
+ * events in publish order.
  */
 class LocalEventBus<C extends EventCatalog = EventCatalog>
-  extends BaseEventBus<C> {
+  extends BaseEventBus<C, Route> {
   readonly transport = "local";
   #target = new EventTarget();
-  #routes = new Map<string, Route>();
   #dispatching = false;
-  #pending: CloudEvent[] = [];
+  /** Publishes made by handlers during a dispatch, with their routes. */
+  #pending: [CloudEvent, Lane<Route>][] = [];
   /** The last published events, by position modulo its length; or none. */
   #ring: (CloudEvent | undefined)[] | undefined;
   /** Position of the last published event (counts every publish). */
@@ -89,20 +102,24 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
     if (history > 0) this.#ring = new Array(history);
   }
 
-  protected _send(published: CloudEvent): void {
-    const event = this.#current(published);
+  protected _send(published: CloudEvent, lane: Lane<Route>): void {
+    // Published here, so already valid unless it names an older version of
+    // a versioned type (unversioned types carry no dataschema).
+    const event = published.dataschema === undefined
+      ? published
+      : this.#current(published);
     const ring = this.#ring;
     if (ring !== undefined) ring[++this.#seq % ring.length] = event;
-    const route = this.#routes.get(event.type);
+    const route = lane.route;
     if (route === undefined) return;
     if (this.#dispatching) {
-      this.#pending.push(event);
+      this.#pending.push([event, lane]);
       return;
     }
     this.#dispatching = true;
     try {
       this.#fire(route, event);
-      this.#drain();
+      if (this.#pending.length > 0) this.#drain();
     } finally {
       this.#dispatching = false;
     }
@@ -114,10 +131,7 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
    * replayed deliveries see the current shape.
    */
   #current(event: CloudEvent): CloudEvent {
-    // Published here, so already valid unless it names an older version
-    // of a versioned type (unversioned types usually carry no dataschema).
     const { dataschema } = event;
-    if (dataschema === undefined) return event;
     const current = this.catalog.publishedDataschema(event.type);
     if (current === undefined || dataschema === current) return event;
     return readEvent(this.catalog, event);
@@ -127,9 +141,9 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
   #drain(): void {
     const pending = this.#pending;
     for (let i = 0; i < pending.length; i++) {
-      const next = pending[i];
-      const r = this.#routes.get(next.type);
-      if (r !== undefined) this.#fire(r, next);
+      const [next, lane] = pending[i];
+      // The route as it is now: its subscribers may have changed.
+      if (lane.route !== undefined) this.#fire(lane.route, next);
     }
     pending.length = 0;
   }
@@ -166,6 +180,7 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
     dom.cloudEvent = undefined;
   }
 
+  /** The listener of a route: delivers to its subscriptions and groups. */
   #deliverAll(route: Route, dom: Event): void {
     const event = (dom as BusEvent).cloudEvent!;
     const subs = route.subs;
@@ -173,7 +188,11 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
       const sub = subs[i];
       if (sub.active) this.deliver(sub, event);
     }
-    const groups = route.groups;
+    if (route.groups.length > 0) this.#deliverToGroups(route.groups, event);
+  }
+
+  /** Hands `event` to each group's next active member. */
+  #deliverToGroups(groups: GroupRoute[], event: CloudEvent): void {
     for (let i = 0; i < groups.length; i++) {
       const group = groups[i];
       const members = group.members;
@@ -292,50 +311,69 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
 
   #attachLive(sub: BusSubscription): void {
     for (const type of sub.types) {
-      let route = this.#routes.get(type);
+      const lane = this.lane(type);
+      let route = lane.route;
       if (route === undefined) {
-        const created: Route = {
+        route = lane.route = {
+          event: new BusEvent(type),
+          listener: NO_LISTENER,
           subs: [],
           groups: [],
-          event: new BusEvent(type),
-          listener: (dom) => this.#deliverAll(created, dom),
         };
-        route = created;
-        this.#routes.set(type, created);
-        this.#target.addEventListener(type, created.listener);
       }
-      if (sub.group === undefined) {
-        route.subs = [...route.subs, sub];
-        continue;
-      }
-      const group = route.groups.find((g) => g.name === sub.group);
-      if (group !== undefined) group.members = [...group.members, sub];
+      if (sub.group === undefined) route.subs = [...route.subs, sub];
       else {
-        route.groups = [
-          ...route.groups,
-          { name: sub.group, members: [sub], next: 0 },
-        ];
+        const group = route.groups.find((g) => g.name === sub.group);
+        if (group !== undefined) group.members = [...group.members, sub];
+        else {
+          route.groups = [
+            ...route.groups,
+            { name: sub.group, members: [sub], next: 0 },
+          ];
+        }
       }
+      this.#relisten(type, route);
     }
+  }
+
+  /**
+   * Gives `route` the listener its subscriptions need: a lone subscription
+   * (the common case) gets one that delivers to it directly, anything else
+   * one that goes through the lists. Ends with no listener when the route
+   * is empty.
+   */
+  #relisten(type: string, route: Route): void {
+    const target = this.#target;
+    target.removeEventListener(type, route.listener);
+    const { subs, groups } = route;
+    if (subs.length === 0 && groups.length === 0) return;
+    if (subs.length === 1 && groups.length === 0) {
+      const sub = subs[0];
+      route.listener = (dom) => {
+        if (sub.active) this.deliver(sub, (dom as BusEvent).cloudEvent!);
+      };
+    } else route.listener = (dom) => this.#deliverAll(route, dom);
+    target.addEventListener(type, route.listener);
   }
 
   protected _detach(sub: BusSubscription): void {
     for (const type of sub.types) {
-      const route = this.#routes.get(type);
+      const lane = this.lane(type);
+      const route = lane.route;
       if (route === undefined) continue;
       route.subs = route.subs.filter((s) => s !== sub);
       route.groups = route.groups
         .map((g) => ({ ...g, members: g.members.filter((s) => s !== sub) }))
         .filter((g) => g.members.length > 0);
+      this.#relisten(type, route);
       if (route.subs.length === 0 && route.groups.length === 0) {
-        this.#target.removeEventListener(type, route.listener);
-        this.#routes.delete(type);
+        lane.route = undefined;
       }
     }
   }
 
   protected _hasSubscribers(type: string): boolean {
-    return this.#routes.has(type);
+    return this.catalog.has(type) && this.lane(type).route !== undefined;
   }
 
   protected _shutdown(): Promise<void> {
