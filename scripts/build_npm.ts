@@ -5,13 +5,16 @@
  * 1. Installs the pinned tools (scripts/runtimes/versions.ts) and the
  *    library's npm imports at their deno.lock versions into
  *    `.cache/runtimes/build/`.
- * 2. Copies `mod.ts` and `src/` into a staging dir there (so the bare
- *    specifiers `zod`, `@nats-io/*` resolve from its node_modules) and
- *    compiles every deno.json entry point with `tsc`: ESM JavaScript plus
- *    `.d.ts` in `npm/esm/`, `.ts` specifiers rewritten by
+ * 2. Copies `mod.ts`, `src/` and `adapters/` into a staging dir there (so
+ *    the bare specifiers `zod`, `@nats-io/*`, `ws` resolve from its
+ *    node_modules), with the package.json "imports" of the repository
+ *    (`#nats-socket`, chosen by runtime condition), and compiles every
+ *    deno.json entry point and every "imports" target with `tsc`: ESM
+ *    JavaScript plus `.d.ts` in `npm/esm/`, `.ts` specifiers rewritten by
  *    `rewriteRelativeImportExtensions`. Any type error fails the build.
  * 3. Writes `npm/package.json` generated from deno.json (fails if their
- *    "exports" differ) and copies README.md and LICENSE.
+ *    "exports" differ) and the repository's package.json "imports" (paths
+ *    mapped to `esm/`), and copies README.md and LICENSE.
  * 4. Packs the tarball and runs publint and @arethetypeswrong/cli on it.
  * 5. Bundles a local-only import with esbuild and fails if any NATS code is
  *    in it; prints its size (minified, gzipped).
@@ -45,6 +48,12 @@ import {
   splitDependencies,
 } from "./npm_package/package_json.ts";
 import { checkLocalOnlyBundles } from "./npm_package/bundle_check.ts";
+import {
+  importTargetsOf,
+  npmImports,
+  readSourceImports,
+  type SourceImports,
+} from "./npm_package/imports.ts";
 
 /** What a build produced. */
 export interface BuildResult {
@@ -61,10 +70,12 @@ const STAGE_DIR = `${BUILD_DIR}/stage`;
 export async function buildNpm(): Promise<BuildResult> {
   const started = Date.now();
   const deno = await readDenoJson(ROOT);
+  const sourceImports = await readSourceImports(ROOT);
   const entries = Object.values(denoExports(deno)).map((p) => p.slice(2));
+  const importTargets = [...importTargetsOf(sourceImports)];
 
   step("dependencies");
-  const used = await npmImportsOf(entries);
+  const used = await npmImportsOf([...entries, ...importTargets]);
   const locked = await lockedVersions();
   const exact = Object.fromEntries(
     [...used.keys()].map((name) => [name, locked.get(name) ?? used.get(name)!]),
@@ -77,6 +88,8 @@ export async function buildNpm(): Promise<BuildResult> {
       esbuild: V.ESBUILD,
       publint: V.PUBLINT,
       "@arethetypeswrong/cli": V.ATTW,
+      // Types of `ws` for the node adapter (compile time only).
+      "@types/ws": V.TYPES_WS,
       ...exact,
     },
     overrides: await lockOverrides(used.keys()),
@@ -89,11 +102,12 @@ export async function buildNpm(): Promise<BuildResult> {
   );
 
   step(`compile (typescript ${V.TYPESCRIPT})`);
-  await stageSources();
+  await stageSources(sourceImports);
   await Deno.remove(NPM_DIR, { recursive: true }).catch(() => {});
   await Deno.writeTextFile(
     `${STAGE_DIR}/tsconfig.json`,
-    JSON.stringify(tsconfig(deno, entries), null, 2) + "\n",
+    JSON.stringify(tsconfig(deno, [...entries, ...importTargets]), null, 2) +
+      "\n",
   );
   const tsc = await run(
     node,
@@ -108,6 +122,12 @@ export async function buildNpm(): Promise<BuildResult> {
 
   step("package.json");
   const pkg = packageJson(deno, splitDependencies(used));
+  pkg.imports = npmImports(sourceImports);
+  for (const file of importTargetsOf(pkg.imports as SourceImports)) {
+    if (!await exists(`${NPM_DIR}/${file}`)) {
+      throw new Error(`package.json "imports": ${file} was not emitted`);
+    }
+  }
   const repository = await gitRepository();
   if (!pkg.repository && repository) pkg.repository = repository;
   const problems = exportMismatches(deno, pkg as { exports: never });
@@ -240,14 +260,18 @@ function tsconfig(deno: DenoJson, entries: string[]) {
   };
 }
 
-/** Copies mod.ts and src/ (no tests) into the staging dir. */
-async function stageSources(): Promise<void> {
+/**
+ * Copies mod.ts, src/ and adapters/ (no tests) into the staging dir, with
+ * the repository's "imports" (tsc resolves `#nats-socket` through them).
+ */
+async function stageSources(imports: SourceImports): Promise<void> {
   await Deno.remove(STAGE_DIR, { recursive: true }).catch(() => {});
   await Deno.mkdir(STAGE_DIR, { recursive: true });
   // type: module, so NodeNext compiles the sources as ES modules.
   await Deno.writeTextFile(
     `${STAGE_DIR}/package.json`,
-    '{ "private": true, "type": "module" }\n',
+    JSON.stringify({ private: true, type: "module", imports }, null, 2) +
+      "\n",
   );
   await Deno.copyFile(`${ROOT}mod.ts`, `${STAGE_DIR}/mod.ts`);
   const copy = async (dir: string) => {
@@ -261,6 +285,7 @@ async function stageSources(): Promise<void> {
     }
   };
   await copy("src");
+  await copy("adapters");
 }
 
 /** `repository` from the git remote "origin", if there is one. */

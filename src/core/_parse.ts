@@ -16,35 +16,25 @@ export function parseData(
   data: unknown,
   note?: string,
 ): unknown {
-  // The success path allocates nothing beyond zod's own work: `parse`
-  // returns the value; its error (or a RangeError) is rare.
+  // The success path allocates nothing beyond zod's own work.
   try {
     return parse(schema as unknown as z.$ZodType, data);
   } catch (error) {
-    throw toValidationError(type, data, error, note);
+    if (!(error instanceof $ZodError)) {
+      // A recursive schema on absurdly deep data overflows the stack.
+      if (!(error instanceof RangeError)) throw error;
+      throw new ValidationError(type, [{
+        path: "data",
+        message: "nested too deeply to validate",
+      }], { cause: error });
+    }
+    const issues = toValidationIssues("data", error.issues, data);
+    throw new ValidationError(
+      type,
+      note
+        ? issues.map((i) => ({ ...i, message: `${i.message} ${note}` }))
+        : issues,
+      { cause: error },
+    );
   }
-}
-
-function toValidationError(
-  type: string,
-  data: unknown,
-  error: unknown,
-  note: string | undefined,
-): Error {
-  // A recursive schema on absurdly deep data overflows the stack.
-  if (error instanceof RangeError) {
-    return new ValidationError(type, [{
-      path: "data",
-      message: "nested too deeply to validate",
-    }], { cause: error });
-  }
-  if (!(error instanceof $ZodError)) return error as Error;
-  const issues = toValidationIssues("data", error.issues, data);
-  return new ValidationError(
-    type,
-    note
-      ? issues.map((i) => ({ ...i, message: `${i.message} ${note}` }))
-      : issues,
-    { cause: error },
-  );
 }

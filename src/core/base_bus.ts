@@ -36,7 +36,7 @@ import { applyEnvelopeOptions, type CloudEvent } from "./envelope.ts";
 import { BusClosedError, EventTypeError } from "./errors.ts";
 import { createEventStream, type StreamHost, waitForEvent } from "./streams.ts";
 import { BusSubscription } from "./subscription.ts";
-import { Clock, IdGenerator } from "./_clock.ts";
+import { Clock, IdGenerator, randomId } from "./_clock.ts";
 
 /** Options every transport accepts. */
 export interface BusOptions {
@@ -71,10 +71,11 @@ export interface BusOptions {
 export interface Lane<R = unknown> {
   /** The current schema of `data`. */
   readonly schema: EventSchema;
-  /** The current version's dataschema, for versioned types. */
+  /**
+   * The current version's dataschema for types declared with `versioned()`
+   * (a publish may name an older version), else `undefined`.
+   */
   readonly dataschema: string | undefined;
-  /** Declared with `versioned()`: a publish may name an older version. */
-  readonly versioned: boolean;
   /** The transport's state for this type (`undefined` until it sets it). */
   route: R | undefined;
 }
@@ -111,7 +112,7 @@ export abstract class BaseEventBus<
   constructor(catalog: C, options: BusOptions = {}) {
     this.catalog = catalog;
     this.source = options.source ??
-      `/mcb/event-bus/${new IdGenerator().next()}`;
+      `/mcb/event-bus/${randomId(10)}`;
     this.#onError = options.onError ?? defaultOnError;
     this.#validate = options.validate ?? true;
   }
@@ -142,7 +143,7 @@ export abstract class BaseEventBus<
       // still speaks, by naming it in `dataschema`: parseAs checks the data
       // against that version. Everything else is checked against the
       // current schema.
-      value = lane.versioned && options?.dataschema !== undefined
+      value = lane.dataschema !== undefined && options?.dataschema !== undefined
         ? this.catalog.parseAs(type, data, options.dataschema)
         : parseData(type, lane.schema, data);
     }
@@ -169,7 +170,6 @@ export abstract class BaseEventBus<
     const lane: Lane<R> = {
       schema: catalog.schemas[type],
       dataschema: catalog.publishedDataschema(type),
-      versioned: catalog.versions(type).length > 1,
       route: undefined,
     };
     this.#lanes.set(type, lane);

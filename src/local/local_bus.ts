@@ -15,6 +15,7 @@ import type { EventCatalog } from "../core/catalog.ts";
 import type { BusHealth, EventBus, ResumeGap } from "../core/bus.ts";
 import type { CloudEvent } from "../core/envelope.ts";
 import { readEvent } from "../core/versions.ts";
+import { randomId } from "../core/_clock.ts";
 
 /** Options of {@linkcode createLocalEventBus}. */
 export interface LocalBusOptions extends BusOptions {
@@ -48,9 +49,6 @@ interface GroupRoute {
   next: number;
 }
 
-/** A route's listener before it has one. */
-const NO_LISTENER = () => {};
-
 /**
  * Per event type, kept on the type's lane: the DOM event it dispatches,
  * its one listener on the target, and the subscriptions and groups that
@@ -69,8 +67,7 @@ interface Route {
  * `dispatchEvent` on a private `EventTarget`, whatever the number of
  * subscribers: one listener per event type delivers to that type's
  * subscriptions, each isolated from the others' errors (one native
- * listener per subscription cost ~17 ns more per subscriber in Deno); a
- * type with a single subscription gets a listener that calls it directly.
+ * listener per subscription cost ~17 ns more per subscriber in Deno).
  * Patterns are resolved to catalog types when subscribing, so a
  * publish never scans the others. Publishes made from inside a handler are
  * queued and dispatched after the current one, so every subscriber sees
@@ -81,8 +78,8 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
   readonly transport = "local";
   #target = new EventTarget();
   #dispatching = false;
-  /** Publishes made by handlers during a dispatch, with their routes. */
-  #pending: [CloudEvent, Lane<Route>][] = [];
+  /** Publishes made by handlers during a dispatch. */
+  #pending: CloudEvent[] = [];
   /** The last published events, by position modulo its length; or none. */
   #ring: (CloudEvent | undefined)[] | undefined;
   /** Position of the last published event (counts every publish). */
@@ -98,22 +95,24 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
         `createLocalEventBus: history must be an integer >= 0, got ${history}`,
       );
     }
-    this.#prefix = `l:${randomId()}:`;
+    this.#prefix = `l:${randomId(12)}:`;
     if (history > 0) this.#ring = new Array(history);
   }
 
   protected _send(published: CloudEvent, lane: Lane<Route>): void {
-    // Published here, so already valid unless it names an older version of
-    // a versioned type (unversioned types carry no dataschema).
-    const event = published.dataschema === undefined
+    // Published here, so already valid. An event published as an older
+    // version of a versioned type (see `versioned`) is upcast once, here,
+    // so live and replayed deliveries see the current shape.
+    const { dataschema } = published;
+    const event = dataschema === lane.dataschema || !lane.dataschema
       ? published
-      : this.#current(published);
+      : readEvent(this.catalog, published);
     const ring = this.#ring;
     if (ring !== undefined) ring[++this.#seq % ring.length] = event;
     const route = lane.route;
     if (route === undefined) return;
     if (this.#dispatching) {
-      this.#pending.push([event, lane]);
+      this.#pending.push(event);
       return;
     }
     this.#dispatching = true;
@@ -125,25 +124,14 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
     }
   }
 
-  /**
-   * The event as subscribers of this catalog read it: an event published as
-   * an older version (see `versioned`) is upcast once, here, so live and
-   * replayed deliveries see the current shape.
-   */
-  #current(event: CloudEvent): CloudEvent {
-    const { dataschema } = event;
-    const current = this.catalog.publishedDataschema(event.type);
-    if (current === undefined || dataschema === current) return event;
-    return readEvent(this.catalog, event);
-  }
-
   /** Dispatches the publishes queued by handlers, in order. */
   #drain(): void {
     const pending = this.#pending;
     for (let i = 0; i < pending.length; i++) {
-      const [next, lane] = pending[i];
+      const next = pending[i];
       // The route as it is now: its subscribers may have changed.
-      if (lane.route !== undefined) this.#fire(lane.route, next);
+      const route = this.lane(next.type).route;
+      if (route !== undefined) this.#fire(route, next);
     }
     pending.length = 0;
   }
@@ -188,11 +176,7 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
       const sub = subs[i];
       if (sub.active) this.deliver(sub, event);
     }
-    if (route.groups.length > 0) this.#deliverToGroups(route.groups, event);
-  }
-
-  /** Hands `event` to each group's next active member. */
-  #deliverToGroups(groups: GroupRoute[], event: CloudEvent): void {
+    const groups = route.groups;
     for (let i = 0; i < groups.length; i++) {
       const group = groups[i];
       const members = group.members;
@@ -314,12 +298,14 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
       const lane = this.lane(type);
       let route = lane.route;
       if (route === undefined) {
-        route = lane.route = {
+        const created: Route = {
           event: new BusEvent(type),
-          listener: NO_LISTENER,
+          listener: (dom) => this.#deliverAll(created, dom),
           subs: [],
           groups: [],
         };
+        route = lane.route = created;
+        this.#target.addEventListener(type, created.listener);
       }
       if (sub.group === undefined) route.subs = [...route.subs, sub];
       else {
@@ -332,28 +318,7 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
           ];
         }
       }
-      this.#relisten(type, route);
     }
-  }
-
-  /**
-   * Gives `route` the listener its subscriptions need: a lone subscription
-   * (the common case) gets one that delivers to it directly, anything else
-   * one that goes through the lists. Ends with no listener when the route
-   * is empty.
-   */
-  #relisten(type: string, route: Route): void {
-    const target = this.#target;
-    target.removeEventListener(type, route.listener);
-    const { subs, groups } = route;
-    if (subs.length === 0 && groups.length === 0) return;
-    if (subs.length === 1 && groups.length === 0) {
-      const sub = subs[0];
-      route.listener = (dom) => {
-        if (sub.active) this.deliver(sub, (dom as BusEvent).cloudEvent!);
-      };
-    } else route.listener = (dom) => this.#deliverAll(route, dom);
-    target.addEventListener(type, route.listener);
   }
 
   protected _detach(sub: BusSubscription): void {
@@ -365,15 +330,15 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
       route.groups = route.groups
         .map((g) => ({ ...g, members: g.members.filter((s) => s !== sub) }))
         .filter((g) => g.members.length > 0);
-      this.#relisten(type, route);
       if (route.subs.length === 0 && route.groups.length === 0) {
+        this.#target.removeEventListener(type, route.listener);
         lane.route = undefined;
       }
     }
   }
 
   protected _hasSubscribers(type: string): boolean {
-    return this.catalog.has(type) && this.lane(type).route !== undefined;
+    return this.catalog.has(type) && !!this.lane(type).route;
   }
 
   protected _shutdown(): Promise<void> {
@@ -393,14 +358,6 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
     }
     return health;
   }
-}
-
-/** 12 random base-36 characters. */
-function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  let id = "";
-  for (const b of bytes) id += (b % 36).toString(36);
-  return id;
 }
 
 /**

@@ -13,22 +13,21 @@ import {
   wsconnect,
   type WsConnectionOptions,
 } from "@nats-io/nats-core";
+import { defaultSocket } from "#nats-socket";
 import type { NatsConfig } from "./options.ts";
 import { redactUrl } from "../core/redact.ts";
 import { NatsConnectionError } from "./errors.ts";
+import type { WebSocketFactory } from "./socket.ts";
 
-/**
- * Opens a WebSocket to `url` (the shape of `wsconnect`'s `wsFactory`; the
- * second argument is the client's connection options).
- */
-export type WebSocketFactory = (
-  url: string,
-  options: unknown,
-) => Promise<{ socket: WebSocket; encrypted: boolean }>;
+export type { WebSocketFactory };
 
 /** Connection options that are code, not configuration. */
 export interface ConnectTuning {
-  /** Creates the WebSocket, for runtimes without a global one. */
+  /**
+   * Creates the WebSocket. By default Deno and Node use npm `ws` (it sets
+   * `TCP_NODELAY`; Deno's own `WebSocket` does not, Node 20 has none), and
+   * browsers, Workers and Bun their global `WebSocket`.
+   */
   wsFactory?: WebSocketFactory;
 }
 
@@ -48,14 +47,13 @@ export async function connectNats(
       "nats.servers is empty: give ws:// or wss:// URLs, or pass an open connection",
     );
   }
+  const wsFactory = tuning.wsFactory ?? await defaultSocket();
   if (
-    tuning.wsFactory === undefined &&
+    wsFactory === undefined &&
     typeof (globalThis as { WebSocket?: unknown }).WebSocket !== "function"
   ) {
     throw new NatsConnectionError(
-      "This runtime has no global WebSocket (Node 20 needs --experimental-websocket; " +
-        "use Node 22+), so the NATS WebSocket client would wait forever. " +
-        "Pass `wsFactory`, or pass an open `connection` (e.g. from @nats-io/transport-node).",
+      "This runtime has no global WebSocket: pass `wsFactory` or an open `connection`",
     );
   }
   const options: WsConnectionOptions = {
@@ -66,7 +64,7 @@ export async function connectNats(
     reconnectTimeWait: config.reconnectTimeWait,
     reconnectJitter: config.reconnectJitter,
     reconnectJitterTLS: config.reconnectJitter,
-    wsFactory: tuning.wsFactory as WsConnectionOptions["wsFactory"],
+    wsFactory: wsFactory as WsConnectionOptions["wsFactory"],
     // A stack trace per JetStream request cost ~20% of publish CPU.
     noAsyncTraces: true,
   };
