@@ -1,6 +1,7 @@
 /**
- * Latency: how long one event takes from the `publish` call to the code
- * that consumes it, as percentiles over many single events.
+ * Local latency: how long one event takes from the `publish` call to the
+ * code that consumes it, as percentiles over many single events (the NATS
+ * latency cases are in `nats_latency.ts`).
  *
  * - **local, publish -> handler**: one sync subscriber; each sample is
  *   `performance.now()` in the handler minus `performance.now()` taken just
@@ -16,39 +17,16 @@
  *   same over a minimal async generator fed by a raw `EventTarget`
  *   listener, what an application writes without a bus. emittery's
  *   `events()` is shown beside it.
- * - **nats, fixed offered rate**: a publisher bus and a subscriber bus on
- *   separate connections, both in this process; events are offered at a
- *   fixed rate (default 1,000/s for 10 s, after a 1 s warm-up at the same
- *   rate) without waiting for earlier publishes (open loop, so a slow
- *   event does not delay the next ones' send time). Each event carries its
- *   send time (`performance.timeOrigin + performance.now()`) in its data
- *   and the subscriber subtracts it from the same clock at delivery. Deno's
- *   timers fire every ~2 ms at best, so at 1,000/s events leave in bursts
- *   of 2-3. Ephemeral type (core NATS) against raw `wsconnect`
- *   publish/subscribe; persistent type (JetStream publish + ordered
- *   consumer) against raw `js.publish` with `msgID` and a raw consumer
- *   (`consume({ max_messages: 512 })`), as in `nats.ts`.
  *
- * Every case checks that each published event arrived exactly once (and,
- * for persistent publishes, was acknowledged); a miss fails the bench.
+ * Every case checks that each published event arrived exactly once; a miss
+ * fails the bench.
  * Ratios are p50 over the baseline's p50 (lower is better).
  *
  * @module
  */
 
 import Emittery from "emittery";
-import {
-  type ConsumerMessages,
-  DeliverPolicy,
-  jetstream,
-  jetstreamManager,
-} from "@nats-io/jetstream";
-import { wsconnect } from "@nats-io/nats-core";
-import { connect as connectTcp } from "@nats-io/transport-node";
-import { z } from "zod";
-import { createLocalEventBus, defineEvents } from "../../mod.ts";
-import { createEventBus } from "../../src/config_file/mod.ts";
-import type { NatsEventBus } from "../../src/nats/mod.ts";
+import { createLocalEventBus } from "../../mod.ts";
 import {
   alignTable,
   type BenchResult,
@@ -57,13 +35,6 @@ import {
   summarize,
 } from "./harness.ts";
 import { catalog, payload } from "./local.ts";
-import {
-  addRawStream,
-  Counter,
-  deleteStream,
-  type NatsTarget,
-  rawOptions,
-} from "./nats.ts";
 
 const TYPE = "context.updated";
 
@@ -73,12 +44,6 @@ export interface LatencyOptions {
   samples: number;
   /** Local: untimed events before them. */
   warmup: number;
-  /** NATS: offered events per second. */
-  rate: number;
-  /** NATS: seconds of timed sending. */
-  seconds: number;
-  /** NATS: seconds of untimed sending at the same rate before them. */
-  warmupSeconds: number;
 }
 
 /** One latency case; `run` returns the samples in milliseconds. */
@@ -86,8 +51,6 @@ export interface LatencyCase {
   suite: string;
   name: string;
   baseline?: boolean;
-  /** Needs the nats-server (`target.wsUrl`). */
-  nats: boolean;
   /** How events are offered, for the table. */
   offered: string;
   run(): Promise<LatencyRun>;
@@ -100,9 +63,6 @@ interface LatencyRun {
 }
 
 const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-const sleep = (ms: number) =>
-  new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 // -------------------------------------------------------- local, handler
 
 /** A sync "publish" wired to a listener that calls `onEvent` first thing. */
@@ -302,257 +262,12 @@ function emitteryIterator(): IteratorTarget {
   };
 }
 
-// ------------------------------------------------------------------- nats
-
-const schema = z.object({
-  path: z.string().min(1),
-  collection: z.string().min(1),
-  chunks: z.number().int().nonnegative(),
-  bytes: z.number().int().nonnegative(),
-  language: z.string(),
-  changed: z.boolean(),
-  hash: z.string(),
-  /** Send time, `performance.timeOrigin + performance.now()`, ms. */
-  sent: z.number(),
-});
-
-/** The local payload plus its send time, as a persistent and an ephemeral type. */
-export const latencyCatalog = defineEvents({
-  "latency.stored": schema,
-  "latency.live": { schema, ephemeral: true },
-});
-
-type Bus = NatsEventBus<typeof latencyCatalog>;
-
-/** Wall-clock milliseconds with sub-microsecond resolution. */
-const now = () => performance.timeOrigin + performance.now();
-
-/** One publisher/subscriber pair, wired to `receive(sent)`. */
-interface RateTarget {
-  /** Sends one event carrying `sent`; acknowledged sends call `acked`. */
-  send(sent: number): void;
-  close(): Promise<void>;
-}
-
-let serial = 0;
-/** Errors the buses reported or publishes rejected with; any fails the case. */
-const reported: unknown[] = [];
-
-/** Open TCP connections of the buses of `openBus(..., tcp)`, to close. */
-const tcpConnections: { close(): Promise<void> }[] = [];
-
-async function openBus(
-  target: NatsTarget,
-  k: number,
-  role: string,
-  tcp = false,
-): Promise<Bus> {
-  const connection = tcp
-    ? await connectTcp({ servers: target.natsUrl, noAsyncTraces: true })
-    : undefined;
-  if (connection !== undefined) tcpConnections.push(connection);
-  return createEventBus(latencyCatalog, {
-    transport: "nats",
-    source: `/bench/latency/${role}`,
-    onError: (error) => void reported.push(error),
-    nats: {
-      servers: target.wsUrl,
-      stream: `LAT_${k}`,
-      subjectPrefix: `lat.c${k}`,
-    },
-  }, { connection });
-}
-
-/**
- * Offers `count` events at `rate` per second from `start`: each timer turn
- * sends every event whose slot has come (open loop).
- */
-async function offer(
-  rate: number,
-  count: number,
-  send: () => void,
-): Promise<void> {
-  const interval = 1000 / rate;
-  const start = performance.now();
-  let i = 0;
-  while (i < count) {
-    const due = start + i * interval;
-    const t = performance.now();
-    if (t >= due) {
-      send();
-      i++;
-    } else await sleep(due - t);
-  }
-}
-
-async function rateLatency(
-  label: string,
-  setup: (
-    receive: (sent: number) => void,
-    acked: () => void,
-  ) => Promise<RateTarget>,
-  persistent: boolean,
-  options: LatencyOptions,
-): Promise<LatencyRun> {
-  const warmup = Math.round(options.rate * options.warmupSeconds);
-  const count = Math.round(options.rate * options.seconds);
-  const all = new Float64Array(warmup + count);
-  const received = new Counter();
-  const acks = new Counter();
-  reported.length = 0;
-  const target = await setup((sent) => {
-    const i = received.total;
-    if (i < all.length) all[i] = now() - sent;
-    received.hit();
-  }, () => acks.hit());
-  let seconds = 0;
-  try {
-    const check = () => {
-      const error = reported.splice(0)[0];
-      if (error !== undefined) throw error;
-    };
-    const send = () => target.send(now());
-    if (warmup > 0) {
-      await offer(options.rate, warmup, send);
-      await received.until(warmup, `${label} (warm-up)`);
-      check();
-    }
-    const started = performance.now();
-    await offer(options.rate, count, send);
-    await received.until(warmup + count, label);
-    seconds = (performance.now() - started) / 1000;
-    if (persistent) await acks.until(warmup + count, `${label} (acks)`);
-    await sleep(50); // anything extra (a duplicate) would arrive now
-    check();
-    if (received.total !== warmup + count) {
-      throw new Error(
-        `${label}: ${received.total} events received, expected ${
-          warmup + count
-        }`,
-      );
-    }
-  } finally {
-    await target.close();
-  }
-  return { samples: all.subarray(warmup), seconds };
-}
-
-async function busRate(
-  target: NatsTarget,
-  type: "latency.stored" | "latency.live",
-  receive: (sent: number) => void,
-  acked: () => void,
-  tcp = false,
-): Promise<RateTarget> {
-  const k = ++serial;
-  const pub = await openBus(target, k, "publisher", tcp);
-  const sub = await openBus(target, k, "subscriber", tcp);
-  const onEvent = (event: { data: { sent: number } }) =>
-    receive(event.data.sent);
-  await (type === "latency.stored"
-    ? sub.subscribe("latency.stored", onEvent)
-    : sub.subscribe("latency.live", onEvent)).ready;
-  const fail = (error: unknown) => void reported.push(error);
-  return {
-    send(sent) {
-      pub.publish(type, { ...payload, sent }).then(acked, fail);
-    },
-    async close() {
-      await pub.close();
-      await sub.close();
-      for (const nc of tcpConnections.splice(0)) await nc.close();
-      if (type === "latency.stored") await deleteStream(target, `LAT_${k}`);
-    },
-  };
-}
-
-const encoder = new TextEncoder();
-
-async function rawCore(
-  target: NatsTarget,
-  receive: (sent: number) => void,
-): Promise<RateTarget> {
-  const k = ++serial;
-  const pub = await wsconnect(rawOptions(target));
-  const subNc = await wsconnect(rawOptions(target));
-  const subject = `rawlat.c${k}.live`;
-  subNc.subscribe(subject, {
-    callback: (error, msg) => {
-      if (error !== null) reported.push(error);
-      else receive((msg.json() as { sent: number }).sent);
-    },
-  });
-  await subNc.flush();
-  return {
-    send(sent) {
-      pub.publish(
-        subject,
-        encoder.encode(JSON.stringify({ ...payload, sent })),
-      );
-    },
-    async close() {
-      await pub.close();
-      await subNc.close();
-    },
-  };
-}
-
-async function rawJetStream(
-  target: NatsTarget,
-  receive: (sent: number) => void,
-  acked: () => void,
-): Promise<RateTarget> {
-  const k = ++serial;
-  const pub = await wsconnect(rawOptions(target));
-  const jsm = await jetstreamManager(pub);
-  const js = jetstream(pub);
-  const stream = `RAWLAT_${k}`;
-  await addRawStream(jsm, stream, `rawlat.c${k}`);
-  const subject = `rawlat.c${k}.stored`;
-  const subNc = await wsconnect(rawOptions(target));
-  const consumer = await jetstream(subNc).consumers.get(stream, {
-    filter_subjects: subject,
-    deliver_policy: DeliverPolicy.New,
-  });
-  const messages: ConsumerMessages = await consumer.consume({
-    max_messages: 512,
-  });
-  const loop = (async () => {
-    for await (const m of messages) {
-      receive((m.json() as { sent: number }).sent);
-    }
-  })();
-  let id = 0;
-  const fail = (error: unknown) => void reported.push(error);
-  return {
-    send(sent) {
-      const data = encoder.encode(JSON.stringify({ ...payload, sent }));
-      js.publish(subject, data, { msgID: `rawlat-${++id}` }).then((ack) => {
-        if (ack.duplicate) fail(new Error(`duplicate ${ack.seq}`));
-        else acked();
-      }, fail);
-    },
-    async close() {
-      messages.stop();
-      await loop;
-      await jsm.streams.delete(stream);
-      await pub.close();
-      await subNc.close();
-    },
-  };
-}
-
 // ------------------------------------------------------------------ cases
 
 /** Every latency case, baseline first within each suite. */
-export function latencyCases(
-  target: NatsTarget,
-  options: LatencyOptions,
-): LatencyCase[] {
+export function latencyCases(options: LatencyOptions): LatencyCase[] {
   const handler = "latency local, publish -> handler";
   const iterator = "latency local, publish -> events()";
-  const ephemeral = "nats latency, ephemeral";
-  const persistent = "nats latency, persistent";
   const local = (
     suite: string,
     name: string,
@@ -562,21 +277,7 @@ export function latencyCases(
     suite,
     name: `${suite}: ${name}`,
     baseline,
-    nats: false,
     offered: "one at a time",
-    run,
-  });
-  const nats = (
-    suite: string,
-    name: string,
-    run: () => Promise<LatencyRun>,
-    baseline = false,
-  ): LatencyCase => ({
-    suite,
-    name: `${suite}: ${name}`,
-    baseline,
-    nats: true,
-    offered: `${options.rate}/s x ${options.seconds} s`,
     run,
   });
   const h =
@@ -616,60 +317,6 @@ export function latencyCases(
       iterator,
       "local bus events(), validate on",
       it("bus events()", busIterator),
-    ),
-    nats(
-      ephemeral,
-      "raw wsconnect publish/subscribe",
-      () => rateLatency("raw core", (r) => rawCore(target, r), false, options),
-      true,
-    ),
-    nats(
-      ephemeral,
-      "bus publish -> bus subscriber",
-      () =>
-        rateLatency(
-          "bus ephemeral",
-          (r, a) => busRate(target, "latency.live", r, a),
-          false,
-          options,
-        ),
-    ),
-    nats(
-      persistent,
-      "raw js.publish + consumer",
-      () =>
-        rateLatency(
-          "raw jetstream",
-          (r, a) => rawJetStream(target, r, a),
-          true,
-          options,
-        ),
-      true,
-    ),
-    nats(
-      persistent,
-      "bus publish -> bus subscriber",
-      () =>
-        rateLatency(
-          "bus persistent",
-          (r, a) => busRate(target, "latency.stored", r, a),
-          true,
-          options,
-        ),
-    ),
-    // Deno's WebSocket disables TCP_NODELAY and writes frames of 1 KiB or
-    // more in two pieces, so bursts wait ~40 ms for a delayed ACK. The same
-    // bus over a TCP connection (passed in as `connection`) shows the fix.
-    nats(
-      persistent,
-      "bus publish -> bus subscriber, TCP connection (transport-node)",
-      () =>
-        rateLatency(
-          "bus persistent over tcp",
-          (r, a) => busRate(target, "latency.stored", r, a, true),
-          true,
-          options,
-        ),
     ),
   ];
 }

@@ -10,7 +10,8 @@
  *     [--json PATH] [--no-nats]
  *     [--events N] [--rounds N] [--warmup N] [--local-repeats N]
  *     [--nats-scale F] [--nats-rounds N]
- *     [--latency-samples N] [--latency-rate N] [--latency-seconds S]
+ *     [--latency-samples N] [--latency-rates N,N] [--latency-seconds S]
+ *     [--latency-runtimes deno,node22,node24,bun,chromium] [--latency-trials N]
  *     [--async-events N] [--memory-scale F]
  *
  * Suites (all by default; `--suite` takes a comma-separated list):
@@ -23,9 +24,13 @@
  * - `nats`: NATS throughput vs raw @nats-io (`nats.ts`); counts times
  *   `--nats-scale`, `--nats-rounds` rounds.
  * - `latency`: p50/p99/max, local publish -> handler and -> `events()`
- *   (`--latency-samples` after a quarter as many warm-up events), and NATS
- *   end to end at `--latency-rate` events/s for `--latency-seconds`
- *   (`latency.ts`).
+ *   (`--latency-samples` after a quarter as many warm-up events;
+ *   `latency.ts`), and NATS end to end at each of `--latency-rates`
+ *   events/s for `--latency-seconds` on every runtime of
+ *   `--latency-runtimes` against one nats-server: Deno here, Node 22,
+ *   Node 24 and Bun in their own processes, Chromium in a page, each with
+ *   its raw clients beside the bus; each case and rate `--latency-trials`
+ *   times, the median run reported (`latency_nats_suite.ts`).
  * - `async`: `await publish` with async handlers and `events()` vs emittery
  *   `await emit` (`async.ts`); `--async-events` per round, `--rounds`.
  * - `memory`: heap and RSS before/after, one child process per scenario
@@ -78,6 +83,7 @@ import {
 } from "./harness.ts";
 import { formatLocalTable, localCases, payload } from "./local.ts";
 import { runIsolated } from "./isolated.ts";
+import { defaultSocket } from "../../adapters/nats_socket_deno.ts";
 import {
   formatNatsTable,
   type NatsSuite,
@@ -90,6 +96,13 @@ import {
   type LatencyOptions,
   runLatencyCases,
 } from "./latency.ts";
+import {
+  formatNatsLatencyTable,
+  judgeLatency,
+  LATENCY_RUNTIMES,
+  type LatencyRuntime,
+  runNatsLatencySuite,
+} from "./latency_nats_suite.ts";
 import { asyncCases } from "./async.ts";
 import {
   formatMemoryTable,
@@ -119,8 +132,11 @@ interface Counts extends BenchOptions {
   natsScale: number;
   natsRounds: number;
   latencySamples: number;
-  latencyRate: number;
+  latencyRates: number[];
   latencySeconds: number;
+  latencyRuntimes: LatencyRuntime[];
+  /** NATS latency: runs per case and rate, the median one reported. */
+  latencyTrials: number;
   asyncEvents: number;
   memoryScale: number;
   /** Times the local list is gone through, each case in a fresh isolate. */
@@ -142,8 +158,10 @@ const FULL: Counts = {
   natsScale: 1,
   natsRounds: 5,
   latencySamples: 200_000,
-  latencyRate: 1000,
-  latencySeconds: 10,
+  latencyRates: [1000, 10_000],
+  latencySeconds: 3,
+  latencyRuntimes: [...LATENCY_RUNTIMES],
+  latencyTrials: 3,
   asyncEvents: 100_000,
   memoryScale: 1,
   localRepeats: 3,
@@ -156,8 +174,10 @@ const QUICK: Counts = {
   natsScale: 0.1,
   natsRounds: 2,
   latencySamples: 20_000,
-  latencyRate: 1000,
+  latencyRates: [1000],
   latencySeconds: 2,
+  latencyRuntimes: ["deno"],
+  latencyTrials: 1,
   asyncEvents: 20_000,
   memoryScale: 0.1,
   localRepeats: 1,
@@ -166,7 +186,9 @@ const QUICK: Counts = {
 const USAGE = "usage: main.ts [--suite " + SUITES.join(",") + "] [--quick] " +
   "[--filter TEXT] [--json PATH] [--no-nats] [--events N] [--rounds N] " +
   "[--warmup N] [--local-repeats N] [--nats-scale F] [--nats-rounds N] [--latency-samples N] " +
-  "[--latency-rate N] [--latency-seconds S] [--async-events N] " +
+  "[--latency-rates N,N] [--latency-seconds S] " +
+  "[--latency-runtimes deno,node22,node24,bun,chromium] [--latency-trials N] " +
+  "[--async-events N] " +
   "[--memory-scale F]";
 
 function parseArgs(argv: string[]): Args {
@@ -208,8 +230,20 @@ function parseArgs(argv: string[]): Args {
     else if (flag === "--nats-rounds") given.natsRounds = count();
     else if (flag === "--nats-scale") given.natsScale = positive();
     else if (flag === "--latency-samples") given.latencySamples = count();
-    else if (flag === "--latency-rate") given.latencyRate = positive();
-    else if (flag === "--latency-seconds") given.latencySeconds = positive();
+    else if (flag === "--latency-rates") {
+      given.latencyRates = value().split(",").map((v) => {
+        const n = Number(v);
+        if (!(n > 0)) throw new Error(`--latency-rates: ${v}\n${USAGE}`);
+        return n;
+      });
+    } else if (flag === "--latency-runtimes") {
+      given.latencyRuntimes = value().split(",").map((v) => {
+        if (!(LATENCY_RUNTIMES as readonly string[]).includes(v)) {
+          throw new Error(`--latency-runtimes: unknown ${v}\n${USAGE}`);
+        }
+        return v as LatencyRuntime;
+      });
+    } else if (flag === "--latency-seconds") given.latencySeconds = positive();
     else if (flag === "--async-events") given.asyncEvents = count();
     else if (flag === "--memory-scale") given.memoryScale = positive();
     else if (flag === "--suite") {
@@ -285,7 +319,7 @@ interface Target {
 }
 
 /** The issue's targets, judged on this run's results (when they ran). */
-function judgeTargets(results: BenchResult[], args: Args): Target[] {
+function judgeTargets(results: BenchResult[]): Target[] {
   const targets: Target[] = [];
   const find = (name: string, subscribers = 1) =>
     results.find((r) => r.name === name && r.subscribers === subscribers);
@@ -314,20 +348,6 @@ function judgeTargets(results: BenchResult[], args: Args): Target[] {
         formatUs(handler.latency.p50Us)
       }, max ${formatUs(handler.latency.maxUs)})`,
       met: handler.latency.p99Us < 50,
-    });
-  }
-  const persistent = find(
-    "nats latency, persistent: bus publish -> bus subscriber",
-  );
-  if (persistent?.latency) {
-    targets.push({
-      target: "nats persistent p99 < 10 ms at 1,000 events/s",
-      measured: `p99 ${formatUs(persistent.latency.p99Us)} at ${
-        args.latencyRate.toLocaleString("en-US")
-      }/s for ${args.latencySeconds} s (p50 ${
-        formatUs(persistent.latency.p50Us)
-      }, max ${formatUs(persistent.latency.maxUs)})`,
-      met: persistent.latency.p99Us < 10_000,
     });
   }
   const churn = results.find((r) =>
@@ -366,12 +386,19 @@ async function main(): Promise<void> {
   const latencyOptions: LatencyOptions = {
     samples: args.latencySamples,
     warmup: Math.ceil(args.latencySamples / 4),
-    rate: args.latencyRate,
-    seconds: args.latencySeconds,
-    warmupSeconds: args.quick ? 0.5 : 1,
   };
-  const latency = !want("latency") ? [] : latencyCases(target, latencyOptions)
-    .filter(f).filter((c) => args.nats || !c.nats);
+  const latency = !want("latency") ? [] : latencyCases(latencyOptions)
+    .filter(f);
+  const natsLatency = want("latency") && args.nats
+    ? {
+      rates: args.latencyRates,
+      seconds: args.latencySeconds,
+      warmupSeconds: args.quick ? 0.5 : 2,
+      trials: args.latencyTrials,
+      runtimes: args.latencyRuntimes,
+      ...(args.filter === undefined ? {} : { filter: args.filter }),
+    }
+    : undefined;
   const asyncList: BenchCase[] = want("async") ? asyncCases().filter(f) : [];
   const asyncOptions: BenchOptions = {
     events: args.asyncEvents,
@@ -395,7 +422,7 @@ async function main(): Promise<void> {
     .filter(f).filter((s) => args.nats || !s.nats);
   if (
     local.length + suites.length + latency.length + asyncList.length +
-        memory.length + runtimes.length === 0
+          memory.length + runtimes.length === 0 && natsLatency === undefined
   ) {
     throw new Error(
       `no case selected (--suite ${[...args.suites].join(",")}, --filter ${
@@ -420,6 +447,7 @@ async function main(): Promise<void> {
     payloadBytes: JSON.stringify(payload).length,
   };
   const results: BenchResult[] = [];
+  const extraTargets: Target[] = [];
   await using server = new LazyServer();
 
   if (local.length > 0) {
@@ -472,45 +500,55 @@ async function main(): Promise<void> {
 
   if (latency.length > 0) {
     const started = performance.now();
-    if (latency.some((c) => c.nats)) {
-      target.wsUrl = await server.wsUrl();
-      target.natsUrl = server.natsUrl;
-    }
     const rows = await runLatencyCases(latency, onResult);
     const seconds = (performance.now() - started) / 1000;
     results.push(...rows);
     const table = formatLatencyTable(rows, latency);
-    const parts = [];
-    if (latency.some((c) => !c.nats)) {
-      parts.push(
-        `local ${latencyOptions.samples.toLocaleString("en-US")} samples ` +
-          `after ${latencyOptions.warmup.toLocaleString("en-US")} warm-up`,
-      );
-    }
-    if (latency.some((c) => c.nats)) {
-      parts.push(
-        `nats ${latencyOptions.rate.toLocaleString("en-US")} events/s for ` +
-          `${latencyOptions.seconds} s after ${latencyOptions.warmupSeconds} s ` +
-          `warm-up, nats-server ${server.version} on loopback`,
-      );
-    }
     console.log(
-      `\nlatency: ${parts.join("; ")} (${
-        seconds.toFixed(1)
-      } s in all)\n\n${table}`,
+      `\nlatency local: ${
+        latencyOptions.samples.toLocaleString("en-US")
+      } samples after ${
+        latencyOptions.warmup.toLocaleString("en-US")
+      } warm-up (${seconds.toFixed(1)} s)\n\n${table}`,
     );
     console.log(
-      "\nlocal: publish call -> handler entry / for-await body, one event at a time; " +
-        "nats: send time carried in the data -> subscriber, publisher and subscriber " +
-        "on separate connections; events/s = rate achieved while sampling; " +
-        "p50 ratio = p50 / the suite baseline's p50 (lower is better)",
+      "\npublish call -> handler entry / for-await body, one event at a time; " +
+        "events/s = rate achieved while sampling; p50 ratio = p50 / the " +
+        "suite baseline's p50 (lower is better)",
     );
     report.latency = { options: latencyOptions, seconds, table };
+  }
+
+  if (natsLatency !== undefined) {
+    const started = performance.now();
+    const wsUrl = await server.wsUrl();
+    const runs = await runNatsLatencySuite(
+      { wsUrl, natsUrl: server.natsUrl! },
+      natsLatency,
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const table = formatNatsLatencyTable(runs);
+    console.log(
+      `\nlatency nats: publish -> handler on another connection, offered ` +
+        `open loop after ${natsLatency.warmupSeconds} s of warm-up at the ` +
+        `same rate; nats-server ${server.version} on loopback, 176-byte ` +
+        `payload (${seconds.toFixed(1)} s)\n\n${table}`,
+    );
+    console.log(
+      "\nraw wsconnect = nats-core over the runtime's global WebSocket; " +
+        "raw js.publish = JetStream publish with msgID + consume(); bus = " +
+        "createEventBus with its default configuration (Deno and Node: npm " +
+        "ws, TCP_NODELAY; Bun and Chromium: their own WebSocket)",
+    );
+    extraTargets.push(...judgeLatency(runs));
+    report.latencyNats = { options: natsLatency, seconds, table, runs };
   }
 
   if (suites.length > 0) {
     const started = performance.now();
     target.wsUrl = await server.wsUrl();
+    // The raw baselines use the bus's socket (see rawOptions in nats.ts).
+    target.wsFactory = await defaultSocket();
     const rows: BenchResult[] = [];
     for (const s of suites) {
       rows.push(...await runCases(s.cases, s.options, onResult));
@@ -615,7 +653,7 @@ async function main(): Promise<void> {
     };
   }
 
-  const targets = judgeTargets(results, args);
+  const targets = [...judgeTargets(results), ...extraTargets];
   if (targets.length > 0) {
     console.log("\ntargets (reported, never failing the bench):\n");
     for (const t of targets) {

@@ -60,6 +60,7 @@ import {
   nanos,
   type NatsConnection,
   wsconnect,
+  type WsConnectionOptions,
 } from "@nats-io/nats-core";
 import { z } from "zod";
 import { defineEvents } from "../../mod.ts";
@@ -72,6 +73,7 @@ import type {
   BenchResult,
 } from "./harness.ts";
 import { payload } from "./local.ts";
+import type { WebSocketFactory } from "../../src/nats/mod.ts";
 
 const contextUpdated = z.object({
   path: z.string().min(1),
@@ -96,6 +98,8 @@ export interface NatsTarget {
   wsUrl: string;
   /** The TCP URL (`nats://`), for cases that connect without WebSocket. */
   natsUrl?: string;
+  /** The socket of the raw baselines (default: the global WebSocket). */
+  wsFactory?: WebSocketFactory;
 }
 
 /** A suite: its cases (baseline first) and the counts it runs with. */
@@ -168,10 +172,18 @@ export class Counter {
 
 /**
  * Raw baselines connect with the same client options as the bus
- * (`noAsyncTraces`), so the ratio compares our code, not client settings.
+ * (`noAsyncTraces`) and over the same socket (`target.wsFactory`: main.ts
+ * gives the bus's default one for Deno, npm `ws`), so the ratio compares
+ * our code, not client settings or sockets. (The latency suite's "raw
+ * wsconnect" keeps the runtime's global WebSocket on purpose: it is what a
+ * user of nats-core gets.)
  */
-export function rawOptions(target: NatsTarget) {
-  return { servers: target.wsUrl, noAsyncTraces: true };
+export function rawOptions(target: NatsTarget): WsConnectionOptions {
+  return {
+    servers: target.wsUrl,
+    noAsyncTraces: true,
+    wsFactory: target.wsFactory as WsConnectionOptions["wsFactory"],
+  };
 }
 
 /** Calls `fn` n times with at most `limit` calls outstanding. */

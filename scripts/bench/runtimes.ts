@@ -18,6 +18,9 @@
  *   their deno.lock versions and `tree` a link to the repository, run with
  *   `--no-install --preserve-symlinks`.
  *
+ * (The NATS latency suite runs Node 22 as well, in scratch projects of its
+ * own: `runtimes_nats.ts`.)
+ *
  * Both start from a generated `bench.mjs` in their scratch project: it sets
  * a `process.on("unhandledRejection")` trap (`setRejectionTrap`), names the
  * runtime and calls `runPortable` with the options as JSON. The child's
@@ -61,8 +64,6 @@ import { npmSpecifierOf, readDenoJson } from "../npm_package/package_json.ts";
 /** The runtime-neutral entry point, repository-relative. */
 const ENTRY = "scripts/bench/portable.ts";
 const SIDE = "scripts/bench/";
-const NODE_SCRATCH = `${CACHE}/node-bench`;
-const BUN_SCRATCH = `${CACHE}/bun-bench`;
 const NODE_VERSION = V.NODE_VERSIONS.find((v) => v.startsWith("24."))!;
 
 /** What `runRuntimes` needs; a group without counts is not run. */
@@ -75,7 +76,7 @@ export interface RuntimeRun extends PortableReport {
 }
 
 /** A runtime ready to run the launcher. */
-interface Prepared {
+export interface Prepared {
   label: string;
   library: string;
   command: string;
@@ -149,7 +150,8 @@ export async function runRuntimes(
   return runs;
 }
 
-type Graph = Awaited<ReturnType<typeof testGraph>>;
+/** The bench modules an entry needs (Deno's module graph). */
+export type Graph = Awaited<ReturnType<typeof testGraph>>;
 
 /** The npm packages of the graph at their deno.lock versions. */
 async function lockedDependencies(
@@ -165,7 +167,18 @@ async function lockedDependencies(
   );
 }
 
-async function prepareNode(graph: Graph): Promise<Prepared> {
+/**
+ * Node `version` against the built package, in a scratch project per
+ * version, started from `launcher` (written as bench.mjs; it imports the
+ * entry from `./tree/`).
+ */
+export async function prepareNode(
+  graph: Graph,
+  version: string = NODE_VERSION,
+  launcher: string = LAUNCHER,
+  tag = "",
+): Promise<Prepared> {
+  const NODE_SCRATCH = `${CACHE}/node-bench-${version.split(".")[0]}${tag}`;
   const tarball = await currentTarball();
   const packageDir = `${NODE_SCRATCH}/node_modules/@mcb/event-bus`;
   await ensureNpmProject(NODE_SCRATCH, {
@@ -211,18 +224,24 @@ async function prepareNode(graph: Graph): Promise<Prepared> {
         `export * from ${JSON.stringify(specifier)};\n`,
     );
   }
-  await Deno.writeTextFile(`${NODE_SCRATCH}/bench.mjs`, LAUNCHER);
+  await Deno.writeTextFile(`${NODE_SCRATCH}/bench.mjs`, launcher);
   return {
-    label: `node ${NODE_VERSION}`,
+    label: `node ${version}`,
     library: `the built package ${rel(tarball)}`,
-    command: await nodeBinary(NODE_VERSION),
+    command: await nodeBinary(version),
     // Node 24 strips the types of the .ts files itself.
     args: ["bench.mjs"],
     cwd: NODE_SCRATCH,
   };
 }
 
-async function prepareBun(graph: Graph): Promise<Prepared> {
+/** Bun against the source, started from `launcher` (see prepareNode). */
+export async function prepareBun(
+  graph: Graph,
+  launcher: string = LAUNCHER,
+  tag = "",
+): Promise<Prepared> {
+  const BUN_SCRATCH = `${CACHE}/bun-bench${tag}`;
   await ensureNpmProject(BUN_SCRATCH, {
     type: "module",
     dependencies: await lockedDependencies(graph),
@@ -235,7 +254,7 @@ async function prepareBun(graph: Graph): Promise<Prepared> {
   const tree = `${BUN_SCRATCH}/tree`;
   await Deno.remove(tree, { recursive: true }).catch(() => {});
   await Deno.symlink(ROOT.slice(0, -1), tree);
-  await Deno.writeTextFile(`${BUN_SCRATCH}/bench.mjs`, LAUNCHER);
+  await Deno.writeTextFile(`${BUN_SCRATCH}/bench.mjs`, launcher);
   return {
     label: `bun ${V.BUN}`,
     library: "the source (mod.ts)",
@@ -296,7 +315,7 @@ function boundMs(options: RuntimesOptions): number {
 }
 
 /** Runs `fn` with `console.log` writing to stderr. */
-async function toStderr<T>(fn: () => Promise<T>): Promise<T> {
+export async function toStderr<T>(fn: () => Promise<T>): Promise<T> {
   const log = console.log;
   console.log = console.error;
   try {
