@@ -2,11 +2,17 @@
 // fault scenario ends with. Each publish is recorded with its event id (the
 // scenario passes `{ id }` to `publish`, so even a rejected publish has a
 // known id); each delivery is recorded per fan-out subscriber and per group
-// member. The rule: every event whose `publish` resolved reaches every
-// fan-out subscriber and is handled by one member of every group.
-// Duplicates (at-least-once may repeat) are counted, never forgiven as
-// losses; a publish that rejected but whose event was stored anyway
-// ("rejected but stored") is allowed and reported.
+// member. The rules (`assertDelivery`), which are README's promises:
+// - every event whose `publish` resolved reaches every fan-out subscriber
+//   and is handled by one member of every group (or dead-lettered by it);
+// - a fan-out subscriber never sees an id twice;
+// - a group handles an id more than once only for events in flight at a
+//   fault, so its duplicates are at most the bound the scenario gives;
+// - an id that one sink saw (a rejected publish that was stored anyway
+//   included) every sink saw;
+// - rejections stay under the scenario's bound, and are typed;
+// - read back from the stream itself (`assertStream`, raw nats.js over TCP),
+//   every acknowledged id is stored exactly once, no other id at all.
 import assert from "node:assert/strict";
 
 /** Names of the errors a `publish` may reject with in a fault scenario. */
@@ -216,6 +222,107 @@ export class Accounting {
       }
       return t;
     });
+  }
+
+  /** Every id some sink saw or dead-lettered. */
+  #seenAnywhere(): Set<string> {
+    const ids = new Set<string>();
+    for (const seen of this.#fanout.values()) {
+      for (const id of seen.keys()) ids.add(id);
+    }
+    for (const handled of this.#groups.values()) {
+      for (const id of handled.keys()) ids.add(id);
+    }
+    for (const dead of this.#deadLetters.values()) {
+      for (const id of dead) ids.add(id);
+    }
+    return ids;
+  }
+
+  /**
+   * Ids that one sink saw and another did not (a rejected-but-stored event
+   * included: stored means every sink must get it), per sink.
+   */
+  inconsistent(): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    const all = this.#seenAnywhere();
+    const check = (label: string, has: (id: string) => boolean) => {
+      const missing = [...all].filter((id) => !has(id));
+      if (missing.length > 0) out[label] = missing.slice(0, 10);
+    };
+    for (const [name, seen] of this.#fanout) {
+      check(`fan-out ${name}`, (id) => seen.has(id));
+    }
+    for (const [name, handled] of this.#groups) {
+      const dead = this.#deadLetters.get(name) ?? new Set<string>();
+      check(`group ${name}`, (id) => handled.has(id) || dead.has(id));
+    }
+    return out;
+  }
+
+  /**
+   * Every rule of the module doc that the sinks can show: no loss, no
+   * fan-out repeat, group duplicates at most `groupDuplicatesAtMost`,
+   * rejections at most `rejectionsAtMost`, and the sinks agree on the ids.
+   */
+  assertDelivery(bounds: {
+    groupDuplicatesAtMost: number;
+    rejectionsAtMost: number;
+  }): void {
+    this.assertNoLoss();
+    for (const t of this.tally()) {
+      if (t.label.startsWith("fan-out ")) {
+        assert.equal(
+          t.duplicates,
+          0,
+          `${this.scenario} (${t.label}): ${t.duplicates} repeated deliveries; fan-out never repeats an event`,
+        );
+      } else {
+        assert.ok(
+          t.duplicates <= bounds.groupDuplicatesAtMost,
+          `${this.scenario} (${t.label}): ${t.duplicates} duplicates, more than the ${bounds.groupDuplicatesAtMost} events in flight at the faults`,
+        );
+      }
+    }
+    const rejected = this.published - this.acked.length;
+    assert.ok(
+      rejected <= bounds.rejectionsAtMost,
+      `${this.scenario}: ${rejected} publishes rejected, more than ${bounds.rejectionsAtMost}`,
+    );
+    assert.deepEqual(
+      this.inconsistent(),
+      {},
+      `${this.scenario}: ids seen by one sink but not by another`,
+    );
+  }
+
+  /**
+   * Compares the stream's own record (`stored`: each event id -> how many
+   * messages carry it, read back by {@linkcode readStoredIds}) with the
+   * ledger: every acknowledged id exactly once, a rejected id at most once,
+   * nothing this scenario did not publish. Returns the line it printed.
+   */
+  assertStream(stored: Map<string, number>): string {
+    const ids = new Set(this.#outcomes.keys());
+    const acked = new Set(this.acked);
+    const missing = [...acked].filter((id) => !stored.has(id));
+    const repeated = [...stored].filter(([, n]) => n > 1).map(([id]) => id);
+    const foreign = [...stored.keys()].filter((id) => !ids.has(id));
+    const rejectedStored =
+      [...stored.keys()].filter((id) => ids.has(id) && !acked.has(id)).length;
+    const line = `${this.scenario} (stream read back): stored ${stored.size}` +
+      ` / acknowledged ${acked.size} / missing ${missing.length}` +
+      ` / stored twice ${repeated.length} / rejected but stored ${rejectedStored}` +
+      ` / unknown ${foreign.length}`;
+    console.log(line);
+    assert.deepEqual(
+      missing.slice(0, 10),
+      [],
+      `${line}: acknowledged, not stored`,
+    );
+    assert.deepEqual(repeated.slice(0, 10), [], `${line}: stored twice`);
+    assert.deepEqual(foreign.slice(0, 10), [], `${line}: not published here`);
+    return line;
   }
 
   /** Acknowledged ids still missing from some sink. */
