@@ -7,6 +7,7 @@
 // shares the rest. Every event must be handled at least once.
 import assert from "node:assert/strict";
 import { startNatsServer } from "../nats_server.ts";
+import { readStoredIds } from "./_stream.ts";
 import { Accounting, sleep } from "./_accounting.ts";
 import {
   closeAll,
@@ -207,7 +208,13 @@ Deno.test({
         `redelivered ${redeliveredAfter} ms after the kill`,
       );
       assert.ok(by("proc2") > 0, "the restarted process took part");
-      acc.assertNoLoss();
+      // One member process died mid-handler: at most what it held (its
+      // fetch, 16 events) comes back to another member. Publishes never
+      // fail here.
+      acc.assertDelivery({ groupDuplicatesAtMost: 16, rejectionsAtMost: 0 });
+      acc.assertStream(
+        await readStoredIds(server.natsUrl, stream, `${prefix}.order.>`),
+      );
     } finally {
       for (const child of children) child.kill();
       await Promise.allSettled(children.map((c) => c.status));
