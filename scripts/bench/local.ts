@@ -40,8 +40,11 @@ export const payload = {
   hash: "9f86",
 };
 
-/** The schema of `context.updated`, also parsed by the raw floor case. */
-const catalogSchema = z.object({
+/**
+ * The schema of `context.updated` (the 176-byte payload), shared by every
+ * bench: parsed by the raw floor case, extended by the NATS ones.
+ */
+export const catalogSchema = z.object({
   path: z.string().min(1),
   collection: z.string().min(1),
   chunks: z.number().int().nonnegative(),

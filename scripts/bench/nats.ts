@@ -62,7 +62,6 @@ import {
   wsconnect,
   type WsConnectionOptions,
 } from "@nats-io/nats-core";
-import { z } from "zod";
 import { defineEvents } from "../../mod.ts";
 import { createEventBus } from "../../src/config_file/mod.ts";
 import type { NatsEventBus } from "../../src/nats/mod.ts";
@@ -72,18 +71,8 @@ import type {
   BenchOptions,
   BenchResult,
 } from "./harness.ts";
-import { payload } from "./local.ts";
+import { catalogSchema as contextUpdated, payload } from "./local.ts";
 import type { WebSocketFactory } from "../../src/nats/mod.ts";
-
-const contextUpdated = z.object({
-  path: z.string().min(1),
-  collection: z.string().min(1),
-  chunks: z.number().int().nonnegative(),
-  bytes: z.number().int().nonnegative(),
-  language: z.string(),
-  changed: z.boolean(),
-  hash: z.string(),
-});
 
 /** The local suites' schema, as a persistent and an ephemeral type. */
 export const natsCatalog = defineEvents({

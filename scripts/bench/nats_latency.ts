@@ -34,7 +34,7 @@ import { z } from "zod";
 import { defineEvents } from "../../mod.ts";
 import { createEventBus } from "../../src/config_file/mod.ts";
 import type { NatsEventBus } from "../../src/nats/mod.ts";
-import { payload } from "./local.ts";
+import { catalogSchema, payload } from "./local.ts";
 import {
   addRawStream,
   Counter,
@@ -77,14 +77,7 @@ export interface NatsLatencyResult {
   trialsP99Us: number[];
 }
 
-const schema = z.object({
-  path: z.string().min(1),
-  collection: z.string().min(1),
-  chunks: z.number().int().nonnegative(),
-  bytes: z.number().int().nonnegative(),
-  language: z.string(),
-  changed: z.boolean(),
-  hash: z.string(),
+const schema = catalogSchema.extend({
   /** Send time, `performance.timeOrigin + performance.now()`, ms. */
   sent: z.number(),
 });
