@@ -2,6 +2,14 @@
  * Test helper (not a test file): runs a real `nats-server` (JetStream +
  * WebSocket by default, 127.0.0.1 only) for integration tests, e.g.
  * `await using server = await startNatsServer(); wsconnect({ servers: server.wsUrl })`.
+ *
+ * Environment (so a whole suite can run on another server unchanged):
+ * - `MCB_NATS_SERVER=/path/to/nats-server`: the binary to run (default: the
+ *   first `nats-server` on PATH, /usr/sbin, /usr/bin, /usr/local/bin). The
+ *   pinned 2.10 is installed by `deno run -A scripts/runtimes/nats_server.ts install`.
+ * - `MCB_NATS_SYNC=always` (or a duration such as `10s`): written as
+ *   `sync_interval` in the `jetstream { }` block (nats-server 2.10+; 2.9
+ *   refuses to start with it).
  * @module
  */
 
@@ -84,6 +92,8 @@ export interface NatsServer extends AsyncDisposable {
   resume(): void;
   /** Everything the server printed so far (stdout+stderr, last 200 kB), all runs. */
   logs(): string;
+  /** The running server's version from `/varz`, e.g. `2.9.10`. */
+  version(): Promise<string>;
 }
 
 const HOST = "127.0.0.1";
@@ -94,25 +104,54 @@ const PORT_RETRIES = 3;
 const MARKER = "--- [nats_server.ts] starting";
 
 /**
- * Path of the `nats-server` binary: first on PATH, then /usr/sbin, /usr/bin,
- * /usr/local/bin. Throws an Error saying how to install it if none is found.
+ * Path of the `nats-server` binary: `MCB_NATS_SERVER` if set, else the first
+ * on PATH, then /usr/sbin, /usr/bin, /usr/local/bin. Throws an Error saying
+ * how to install it if none is found (or `MCB_NATS_SERVER` is no executable).
  */
 export function natsServerPath(): string {
+  const chosen = Deno.env.get("MCB_NATS_SERVER");
+  if (chosen) {
+    if (!isExecutable(chosen)) {
+      throw new Error(
+        `MCB_NATS_SERVER=${chosen} is not an executable file; the pinned 2.10 ` +
+          "is installed by `deno run -A scripts/runtimes/nats_server.ts install`",
+      );
+    }
+    return chosen;
+  }
   const path = (Deno.env.get("PATH") ?? "").split(":").filter(Boolean);
   const dirs = [...path, "/usr/sbin", "/usr/bin", "/usr/local/bin"];
   for (const dir of dirs) {
-    try {
-      const info = Deno.statSync(`${dir}/nats-server`);
-      if (info.isFile && (info.mode ?? 0o111) & 0o111) {
-        return `${dir}/nats-server`;
-      }
-    } catch { /* not there */ }
+    if (isExecutable(`${dir}/nats-server`)) return `${dir}/nats-server`;
   }
   throw new Error(
     "nats-server not found: install it with `apt-get install -y nats-server` " +
       "(Debian) or put a nats-server (v2.9+) release binary on PATH. " +
       `Searched: ${dirs.join(", ")}`,
   );
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    const info = Deno.statSync(file);
+    return info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0;
+  } catch {
+    return false; // not there
+  }
+}
+
+/**
+ * `MCB_NATS_SYNC`: the JetStream `sync_interval` to configure (`always` or
+ * a duration like `500ms`, `10s`, `2m`), or undefined when unset.
+ */
+export function natsSyncInterval(): string | undefined {
+  const sync = Deno.env.get("MCB_NATS_SYNC") || undefined;
+  if (sync !== undefined && !/^(always|\d+(ms|s|m|h))$/.test(sync)) {
+    throw new Error(
+      `MCB_NATS_SYNC=${sync}: expected "always" or a duration like 10s`,
+    );
+  }
+  return sync;
 }
 
 /** A free TCP port on 127.0.0.1 (listen on port 0, read the port, close). */
@@ -247,6 +286,14 @@ class NatsServerProcess implements NatsServer {
   }
   #append = (s: string) => this.#log = (this.#log + s).slice(-LOG_LIMIT);
 
+  async version(): Promise<string> {
+    const varz = await getJson(`http://${HOST}:${this.monitorPort}/varz`);
+    if (varz.status !== 200 || typeof varz.body?.version !== "string") {
+      throw new Error(`NatsServer.version(): /varz answered ${varz.status}`);
+    }
+    return varz.body.version;
+  }
+
   /** Picks the free ports and starts; re-picks them if one was taken. */
   async firstStart(): Promise<void> {
     const fixed = this.options.ports ?? {};
@@ -276,7 +323,11 @@ class NatsServerProcess implements NatsServer {
       `listen: ${q(`${HOST}:${this.port}`)}`,
       `http: ${q(`${HOST}:${this.monitorPort}`)}`,
     ];
-    if (this.#js) lines.push(`jetstream { store_dir: ${q(this.storeDir)} }`);
+    if (this.#js) {
+      const sync = natsSyncInterval();
+      const js = { store_dir: q(this.storeDir), sync_interval: sync };
+      lines.push(`jetstream ${entries(js)}`);
+    }
     if (this.#ws) {
       const { certFile, keyFile } = o.tls ?? {};
       const tls = o.tls &&
