@@ -11,10 +11,17 @@
  *   removed, so it repeats events. README promises fan-out never repeats.
  * - `drop-one-event`: a fan-out subscription skips one stored event. README
  *   promises no acknowledged event is lost.
+ * - `ack-staged-duplicate`: a publish takes nats-server 2.10's "duplicate,
+ *   sequence 0" answer (a message id staged by a leader, not committed) as
+ *   its acknowledgement. An isolated leader gives that answer to a retry,
+ *   and the event is lost once the majority elects another leader: the
+ *   partition scenario on 2.10 (fixed seed) must catch it.
  *
  * Usage: deno task test:mutations [--only NAME]
  * @module
  */
+
+import { ensureNatsServer210 } from "./runtimes/nats_server.ts";
 
 /** One edit to `src/` and the scenario that must fail because of it. */
 export interface Mutation {
@@ -27,8 +34,17 @@ export interface Mutation {
   scenario: string;
   /** Text the failing run must print (what the assertion says). */
   expect: RegExp;
+  /** Environment of the scenario's run, resolved just before it. */
+  env?: () => Promise<Record<string, string>>;
 }
 
+/** The pinned nats-server 2.10 (installed on first use), as tests read it. */
+async function natsServer210(): Promise<Record<string, string>> {
+  return {
+    MCB_NATS_SERVER: await ensureNatsServer210(),
+    MCB_NATS_SYNC: "always",
+  };
+}
 export const MUTATIONS: readonly Mutation[] = [
   {
     name: "replay-after-reconnect",
@@ -53,17 +69,34 @@ export const MUTATIONS: readonly Mutation[] = [
     scenario: "tests/faults/server_restart_test.ts",
     expect: /acknowledged events were never delivered/,
   },
+  {
+    name: "ack-staged-duplicate",
+    file: "src/nats/publisher.ts",
+    edits: [["if (ack.seq > 0) return ack.seq;", "return ack.seq;"]],
+    scenario: "tests/faults/partition_test.ts",
+    // A seed whose runs cut the leader for 2-5.5 s (seen red without the fix).
+    env: async () => ({
+      ...await natsServer210(),
+      PARTITION_SEED: "2120434965",
+    }),
+    expect: /acks on n\d's side while cut off|never delivered|missing [1-9]/,
+  },
 ];
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
-async function output(cmd: string, args: string[], cwd: string) {
+async function output(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+) {
   const out = await new Deno.Command(cmd, {
     args,
     cwd,
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
   }).output();
   const dec = new TextDecoder();
   return {
@@ -120,12 +153,18 @@ async function runMutation(m: Mutation): Promise<string> {
   try {
     await copyRepository(dir);
     await applyMutation(dir, m);
+    const env = await m.env?.() ?? {};
     const started = Date.now();
-    const { code, text } = await output(Deno.execPath(), [
-      "test",
-      "-A",
-      m.scenario,
-    ], dir);
+    const { code, text } = await output(
+      Deno.execPath(),
+      [
+        "test",
+        "-A",
+        m.scenario,
+      ],
+      dir,
+      env,
+    );
     const seconds = ((Date.now() - started) / 1000).toFixed(0);
     const said = text.split("\n").find((l) => m.expect.test(l))?.trim();
     if (code !== 0 && said !== undefined) {

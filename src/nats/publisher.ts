@@ -61,7 +61,9 @@ export class DurablePublisher {
 
   /**
    * Resolves with the message's stream sequence once JetStream stored it
-   * (or found it a duplicate: then the sequence of the stored original).
+   * (or found it a duplicate: then the sequence of the stored original; a
+   * "duplicate" without a sequence is a message still being replicated, and
+   * is retried like a timeout).
    *
    * @throws {PublishTimeoutError} after the deadline.
    * @throws {PublishRejectedError} for a non-retryable refusal.
@@ -113,7 +115,15 @@ export class DurablePublisher {
           headers,
           timeout: Math.min(remaining, ATTEMPT_TIMEOUT),
         });
-        return ack.seq;
+        if (ack.seq > 0) return ack.seq;
+        // A clustered stream leader (nats-server 2.10+) stages a message id
+        // with sequence 0 when it proposes the message and answers a retry
+        // of it "duplicate, seq 0" before the proposal is committed. A
+        // leader cut off from its quorum never commits it, so this is not
+        // an acknowledgement: try again until a stored sequence comes back.
+        last = new Error(
+          `JetStream reported message id "${id}" as a duplicate with sequence 0 (staged, not stored)`,
+        );
       } catch (error) {
         if (!isRetryable(error)) {
           throw new PublishRejectedError(type, reasonOf(error), {
@@ -121,9 +131,9 @@ export class DurablePublisher {
           });
         }
         last = error;
-        const pause = Math.min(50 * 2 ** attempts, 1000, deadline - Date.now());
-        if (pause > 0) await new Promise((r) => setTimeout(r, pause));
       }
+      const pause = Math.min(50 * 2 ** attempts, 1000, deadline - Date.now());
+      if (pause > 0) await new Promise((r) => setTimeout(r, pause));
     }
   }
 

@@ -6,11 +6,23 @@
  * `extraConfig` adds `server_name` and the `cluster { }` block (the route
  * ports are picked first, so every node can list the others' routes).
  *
+ * With `routeProxies: true`, every route goes through a loopback TCP proxy
+ * (tests/faults/_tcp_proxy.ts), one per direction of each node pair: node
+ * `a` dials `b` through proxy `a->b`. Cutting a node off the others
+ * (`isolate`) cuts every proxy to or from it; `heal` restores them. Each
+ * node advertises a cluster address that refuses every connection, so the
+ * routes the servers learn from each other (gossip) cannot bypass the
+ * proxies: only the configured routes (through the proxies) connect.
+ *
  * ```ts ignore
  * await using cluster = await startNatsCluster();
  * wsconnect({ servers: cluster.wsUrls });
  * await cluster.node("n1").kill();
  * await cluster.node("n1").start();
+ *
+ * await using split = await startNatsCluster({ routeProxies: true });
+ * split.isolate("n2"); // n2 keeps its clients but has no route
+ * split.heal();
  * ```
  * @module
  */
@@ -21,6 +33,7 @@ import {
   type NatsServerOptions,
   startNatsServer,
 } from "../nats_server.ts";
+import { startTcpProxy, type TcpProxy } from "./_tcp_proxy.ts";
 
 const HOST = "127.0.0.1";
 const READY_TIMEOUT_MS = 20_000;
@@ -57,6 +70,26 @@ export interface NatsCluster extends AsyncDisposable {
   waitHealthy(timeoutMs?: number): Promise<void>;
   /** Every node's last logs, each under a header. */
   logs(): string;
+  /** The route proxies (empty unless `routeProxies`). */
+  readonly routeProxies: readonly RouteProxy[];
+  /**
+   * Cuts every route proxy to or from node `name` (needs `routeProxies`);
+   * returns the proxies cut. The node keeps running and keeps its clients.
+   * `how: "stall"` holds the bytes instead, the sockets staying open (a
+   * black-holed network: the servers notice only by missing heartbeats).
+   */
+  isolate(name: string, how?: "cut" | "stall"): RouteProxy[];
+  /** Restores every route proxy: the nodes reconnect their routes. */
+  heal(): void;
+  /** Each running node's `num_routes` from its `/routez`, by node name. */
+  routes(): Promise<Record<string, number>>;
+}
+
+/** The proxy on the route node `from` dials to node `to`. */
+export interface RouteProxy {
+  readonly from: string;
+  readonly to: string;
+  readonly proxy: TcpProxy;
 }
 
 /** Options of {@linkcode startNatsCluster}. */
@@ -67,16 +100,22 @@ export interface NatsClusterOptions {
   size?: number;
   /** Options passed to every node (not `ports` or `storeDir`). */
   node?: Omit<NatsServerOptions, "ports" | "storeDir">;
+  /** Route every node pair through proxies the test can cut. @default {false} */
+  routeProxies?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The generated per-node part of the config. */
+/**
+ * The generated per-node part of the config: `peers` are the ports its
+ * routes dial; `advertise` (host:port) is the cluster address it gossips.
+ */
 export function clusterConfig(
   name: string,
   cluster: string,
   routePort: number,
   peers: number[],
+  advertise?: string,
 ): string {
   const routes = peers.map((p) => JSON.stringify(`nats-route://${HOST}:${p}`));
   return [
@@ -84,6 +123,7 @@ export function clusterConfig(
     `cluster {`,
     `  name: ${JSON.stringify(cluster)}`,
     `  listen: ${JSON.stringify(`${HOST}:${routePort}`)}`,
+    ...advertise ? [`  advertise: ${JSON.stringify(advertise)}`] : [],
     `  routes: [${routes.join(", ")}]`,
     `}`,
   ].join("\n");
@@ -104,6 +144,28 @@ export async function startNatsCluster(
     const port = await freePort();
     if (!routePorts.includes(port)) routePorts.push(port);
   }
+  const name = (i: number) => `n${i + 1}`;
+  // Proxy a->b forwards to b's route port; a dials b through it. `refuser`
+  // (cut from the start) is the advertised address: a gossiped route to it
+  // is accepted and closed at once.
+  const proxies: RouteProxy[] = [];
+  let refuser: TcpProxy | undefined;
+  if (options.routeProxies) {
+    for (const [i, from] of routePorts.entries()) {
+      for (const [j, to] of routePorts.entries()) {
+        if (from === to) continue;
+        const proxy = startTcpProxy(to);
+        proxies.push({ from: name(i), to: name(j), proxy });
+      }
+    }
+    refuser = startTcpProxy(routePorts[0]);
+    refuser.cut();
+  }
+  const closeProxies = async () => {
+    await Promise.all(
+      [...proxies.map((p) => p.proxy), refuser].map((p) => p?.close()),
+    );
+  };
   const started = await Promise.allSettled(
     routePorts.map((routePort, i) =>
       startNatsServer({
@@ -111,10 +173,15 @@ export async function startNatsCluster(
         extraConfig: [
           options.node?.extraConfig ?? "",
           clusterConfig(
-            `n${i + 1}`,
+            name(i),
             cluster,
             routePort,
-            routePorts.filter((p) => p !== routePort),
+            refuser
+              ? proxies.filter((p) => p.from === name(i)).map((p) =>
+                p.proxy.port
+              )
+              : routePorts.filter((p) => p !== routePort),
+            refuser && `${HOST}:${refuser.port}`,
           ),
         ].join("\n"),
       })
@@ -125,14 +192,15 @@ export async function startNatsCluster(
     for (const s of started) {
       if (s.status === "fulfilled") await s.value[Symbol.asyncDispose]();
     }
+    await closeProxies();
     throw (failed as PromiseRejectedResult).reason;
   }
   const nodes: ClusterNode[] = started.map((s, i) => ({
-    name: `n${i + 1}`,
+    name: name(i),
     routePort: routePorts[i],
     server: (s as PromiseFulfilledResult<NatsServer>).value,
   }));
-  const handle = new Cluster(cluster, nodes);
+  const handle = new Cluster(cluster, nodes, proxies, closeProxies);
   try {
     await handle.waitHealthy();
   } catch (error) {
@@ -143,7 +211,12 @@ export async function startNatsCluster(
 }
 
 class Cluster implements NatsCluster {
-  constructor(readonly name: string, readonly nodes: ClusterNode[]) {}
+  constructor(
+    readonly name: string,
+    readonly nodes: ClusterNode[],
+    readonly routeProxies: RouteProxy[] = [],
+    private readonly closeProxies: () => Promise<void> = async () => {},
+  ) {}
 
   get wsUrls(): string[] {
     return this.nodes.map((n) => n.server.wsUrl);
@@ -188,6 +261,36 @@ class Cluster implements NatsCluster {
     );
   }
 
+  isolate(name: string, how: "cut" | "stall" = "cut"): RouteProxy[] {
+    this.node(name);
+    if (this.routeProxies.length === 0) {
+      throw new Error(
+        "isolate() needs startNatsCluster({ routeProxies: true })",
+      );
+    }
+    const cut = this.routeProxies.filter((p) =>
+      p.from === name || p.to === name
+    );
+    for (const p of cut) p.proxy[how]();
+    return cut;
+  }
+
+  heal(): void {
+    for (const p of this.routeProxies) p.proxy.restore();
+  }
+
+  async routes(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const n of this.nodes.filter((n) => n.server.running)) {
+      const res = await fetch(
+        `http://${HOST}:${n.server.monitorPort}/routez`,
+        { signal: AbortSignal.timeout(1000) },
+      );
+      out[n.name] = (await res.json()).num_routes;
+    }
+    return out;
+  }
+
   logs(): string {
     return this.nodes.map((n) =>
       `--- ${n.name} ---\n${n.server.logs().slice(-20_000)}`
@@ -196,5 +299,6 @@ class Cluster implements NatsCluster {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.server[Symbol.asyncDispose]()));
+    await this.closeProxies();
   }
 }
