@@ -43,6 +43,9 @@ export interface DecodeOptions {
   maxDepth?: number;
 }
 
+/** Deepest nesting of arrays and objects in `data` that receivers accept. */
+export const MAX_DEPTH = 64;
+
 const REQUIRED = new Set<string>(["specversion", "id", "source", "type"]);
 const CONTENT_TYPE = "content-type";
 const encoder = new TextEncoder();
@@ -309,7 +312,7 @@ export function decodeMessage(
   msg: { data: Uint8Array; headers?: MsgHdrs },
   options: DecodeOptions = {},
 ): DecodeResult {
-  const { maxBytes = 1048576, maxDepth = 64 } = options;
+  const { maxBytes = 1048576, maxDepth = MAX_DEPTH } = options;
   try {
     const payload = msg?.data;
     if (!(payload instanceof Uint8Array)) reject("payload is missing");

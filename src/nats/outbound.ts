@@ -6,11 +6,8 @@
 import type { MsgHdrs } from "@nats-io/nats-core";
 import type { CloudEvent } from "../core/envelope.ts";
 import { ValidationError } from "../core/errors.ts";
-import { encodeBare, encodeBinary, tooDeep } from "./codec.ts";
+import { encodeBare, encodeBinary, MAX_DEPTH, tooDeep } from "./codec.ts";
 import { PublishRejectedError } from "./errors.ts";
-
-/** Deepest nesting of `data` that receivers accept (see the codec). */
-const MAX_DEPTH = 64;
 
 /** Bytes NATS counts for `headers` against `max_payload`. */
 function headerBytes(headers: MsgHdrs | undefined): number {

@@ -22,7 +22,7 @@ export function isRetryable(error: unknown): boolean {
   };
   const text = `${e?.name ?? ""} ${e?.message ?? ""}`;
   if (
-    /permission|max.?payload|maximum payload|closed connection|connection closed|invalid/i
+    /permission|max(imum)?.?payload|closed connection|connection closed|invalid/i
       .test(text)
   ) {
     return false;
@@ -100,7 +100,7 @@ export class DurablePublisher {
         const text = (last as Error | undefined)?.message ?? "";
         const cause = /no responders|not enabled|503/i.test(text)
           ? new Error(
-            `no JetStream stream stores subject "${subject}" (is the stream missing? it is created at start unless nats.provision is false)`,
+            `no JetStream stream stores subject "${subject}" (it is created at start unless nats.provision is false)`,
             { cause: last },
           )
           : last;
@@ -121,9 +121,7 @@ export class DurablePublisher {
         // of it "duplicate, seq 0" before the proposal is committed. A
         // leader cut off from its quorum never commits it, so this is not
         // an acknowledgement: try again until a stored sequence comes back.
-        last = new Error(
-          `JetStream reported message id "${id}" as a duplicate with sequence 0 (staged, not stored)`,
-        );
+        last = new Error("staged with seq 0, not stored");
       } catch (error) {
         if (!isRetryable(error)) {
           throw new PublishRejectedError(type, reasonOf(error), {
