@@ -244,18 +244,31 @@ async function partitionRun(plan: Plan): Promise<void> {
     for (const l of loads) l.stop();
     await withTimeout(Promise.all(loads.map((l) => l.done)), 45_000, "loads");
     const waited = await acc.settle(30_000, 1000);
+    // Every node names one leader, and a majority (the quorum that
+    // acknowledged) holds its last sequence. All three usually agree; on
+    // 2.9.10 a follower that missed the cut side's proposals was once seen
+    // behind for over 20 s (the quorum held them): reported, not required.
     const nodes: string[] = [];
+    let agreed = false;
+    const views = async () => {
+      const vs = await Promise.all(cluster.nodes.map((n) => view(n, stream)));
+      nodes.splice(0, 3, ...vs.map((v) => `${v.leader}@${v.lastSeq}`));
+      leaderAfter = (await cluster0())?.leader ?? "";
+      const last = vs.find((v) => v.leader === leaderAfter)?.lastSeq;
+      agreed = new Set(nodes).size === 1;
+      return vs.every((v) => v.leader === leaderAfter) &&
+        vs.filter((v) => v.lastSeq === last).length >= 2;
+    };
     await until(
-      "one leader and last sequence on every node",
+      "one leader, its last sequence on a majority",
       20_000,
-      async () => {
-        const vs = await Promise.all(cluster.nodes.map((n) => view(n, stream)));
-        nodes.splice(0, 3, ...vs.map((v) => `${v.leader}@${v.lastSeq}`));
-        leaderAfter = (await cluster0())?.leader ?? "";
-        return new Set(nodes).size === 1 && vs[0].leader === leaderAfter;
-      },
+      views,
       () => ({ nodes, leaderAfter }),
     );
+    await until("all replicas equal", 10_000, async () => {
+      await views();
+      return agreed;
+    }).catch(() => {});
 
     const between = (ts: number[], from: number, to: number) =>
       ts.filter((t) => t > from && t <= to).length;
@@ -279,7 +292,7 @@ async function partitionRun(plan: Plan): Promise<void> {
         ` rejections ${JSON.stringify(acc.rejections())};` +
         ` reports ${JSON.stringify(reportKinds(buses))}; nodes after ${
           nodes.join(" ")
-        }`,
+        }${agreed ? "" : " (a replica still catching up)"}`,
     );
 
     // While cut: nothing acknowledged on the cut side (it has no quorum).
