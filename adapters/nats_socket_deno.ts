@@ -58,3 +58,5 @@ async function choose(): Promise<WebSocketFactory | undefined> {
 export function defaultSocket(): Promise<WebSocketFactory | undefined> {
   return choice ??= choose();
 }
+
+export { connectWs } from "./pin_transport.ts";

@@ -14,3 +14,5 @@ const factory = wsSocket(WebSocket as unknown as WsClientClass);
 export function defaultSocket(): Promise<WebSocketFactory> {
   return Promise.resolve(factory);
 }
+
+export { connectWs } from "./pin_transport.ts";

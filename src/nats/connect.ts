@@ -10,10 +10,9 @@ import {
   nkeyAuthenticator,
   tokenAuthenticator,
   usernamePasswordAuthenticator,
-  wsconnect,
   type WsConnectionOptions,
 } from "@nats-io/nats-core";
-import { defaultSocket } from "#nats-socket";
+import { connectWs, defaultSocket } from "#nats-socket";
 import type { NatsConfig } from "./options.ts";
 import { redactUrl } from "../core/redact.ts";
 import { NatsConnectionError } from "./errors.ts";
@@ -88,7 +87,9 @@ export async function connectNats(
     );
   }
   try {
-    return await wsconnect(options);
+    // wsconnect; on Deno, Node and Bun it also keeps this connection's
+    // reconnects on WebSocket when another nats.js transport connects.
+    return await connectWs(options);
   } catch (error) {
     const reason = describeConnectError(error);
     throw new NatsConnectionError(

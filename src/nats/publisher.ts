@@ -121,7 +121,7 @@ export class DurablePublisher {
         // of it "duplicate, seq 0" before the proposal is committed. A
         // leader cut off from its quorum never commits it, so this is not
         // an acknowledgement: try again until a stored sequence comes back.
-        last = new Error("staged with seq 0, not stored");
+        last = new Error("staged (seq 0), not stored");
       } catch (error) {
         if (!isRetryable(error)) {
           throw new PublishRejectedError(type, reasonOf(error), {

@@ -29,3 +29,11 @@ export type WebSocketFactory = (
 export function defaultSocket(): Promise<WebSocketFactory | undefined> {
   return Promise.resolve(undefined);
 }
+
+/**
+ * Opens the connection: `wsconnect` itself. Browsers and Workers have only
+ * nats.js's WebSocket transport; Deno, Node and Bun also keep the
+ * connection's reconnects on it when another nats.js transport connects in
+ * the same process (`adapters/pin_transport.ts`).
+ */
+export { wsconnect as connectWs } from "@nats-io/nats-core";
