@@ -108,5 +108,5 @@ function describeConnectError(error: unknown): string {
   if (/timeout/i.test(text)) return "timed out";
   // Browsers report no reason for a WebSocket that fails to open.
   return e?.message ||
-    "the WebSocket could not be opened (check the URL, that nats-server has a websocket listener there, and ws:// vs wss://)";
+    "the WebSocket could not be opened (check the URL, the server's websocket listener, and ws:// vs wss://)";
 }

@@ -41,7 +41,7 @@ export function startOptions(from: StartFrom): Partial<ConsumerConfig> {
   if (from === "all") return { deliver_policy: DeliverPolicy.All };
   if ("after" in from) {
     // The bus turns { after } into { sequence } (see NatsBus) first.
-    throw new TypeError("from: { after } must be resolved to a sequence");
+    throw new TypeError("from.after is unresolved");
   }
   if ("sequence" in from) {
     return {

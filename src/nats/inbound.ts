@@ -60,30 +60,27 @@ export function decodeInbound(
   maxBytes: number,
 ): Inbound {
   const subjectType = typeOfSubject(subjects, msg.subject);
+  const fail = (reason: string): Inbound => ({
+    ok: false,
+    reason,
+    type: subjectType,
+  });
   const decoded = decodeMessage(msg, { maxBytes });
-  if (!decoded.ok) {
-    return { ok: false, reason: decoded.reason, type: subjectType };
-  }
+  if (!decoded.ok) return fail(decoded.reason);
   const event = decoded.event;
   if (event.type !== subjectType) {
-    return {
-      ok: false,
-      reason: `type "${event.type}" does not match subject "${msg.subject}"`,
-      type: subjectType,
-    };
+    return fail(
+      `type "${event.type}" does not match subject "${msg.subject}"`,
+    );
   }
   if (!catalog.has(event.type)) {
-    return {
-      ok: false,
-      reason: `unknown event type "${event.type}"`,
-      type: subjectType,
-    };
+    return fail(`unknown event type "${event.type}"`);
   }
   try {
     // Data of an older version is upcast to the current one; see `versioned`.
     return { ok: true, event: readEvent(catalog, event) };
   } catch (error) {
-    return { ok: false, reason: (error as Error).message, type: subjectType };
+    return fail((error as Error).message);
   }
 }
 

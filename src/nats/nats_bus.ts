@@ -152,13 +152,10 @@ class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
       try {
         this.connection.publish(subject, payload, headers && { headers });
       } catch (error) {
-        throw new PublishRejectedError(
-          event.type,
-          String((error as Error)?.message ?? error),
-          {
-            cause: error,
-          },
-        );
+        // nats.js throws Errors here (closed, draining, max payload).
+        throw new PublishRejectedError(event.type, (error as Error).message, {
+          cause: error,
+        });
       }
       return;
     }
@@ -300,48 +297,27 @@ class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
     attempt: number,
   ): Promise<GroupOutcome> {
     if (isDeadLetter(this.#subjects, msg.subject)) return "ack";
-    const group = sub.group!;
     const inbound = this.#decode(sub, msg);
-    if (!inbound.ok) {
-      await this.#deadLetter(msg, group, inbound.reason, attempt);
-      return "term";
+    let reason: string;
+    if (!inbound.ok) reason = inbound.reason;
+    else if (!sub.active) return { nak: 0 };
+    else if (attempt > this.#config.maxDeliver) {
+      reason = "delivery attempts exhausted";
+    } else {
+      const error = await this.deliverAndWait(sub, inbound.event);
+      if (error === undefined) return "ack";
+      if (attempt < this.#config.maxDeliver) {
+        return { nak: retryDelay(attempt) };
+      }
+      reason = String((error as Error)?.message ?? error);
     }
-    if (!sub.active) return { nak: 0 };
-    if (attempt > this.#config.maxDeliver) {
-      await this.#deadLetter(
-        msg,
-        group,
-        "delivery attempts exhausted",
-        attempt,
-      );
-      return "term";
-    }
-    const error = await this.deliverAndWait(sub, inbound.event);
-    if (error === undefined) return "ack";
-    if (attempt >= this.#config.maxDeliver) {
-      await this.#deadLetter(
-        msg,
-        group,
-        String((error as Error)?.message ?? error),
-        attempt,
-      );
-      return "term";
-    }
-    return { nak: retryDelay(attempt) };
-  }
-
-  async #deadLetter(
-    msg: Received,
-    group: string,
-    reason: string,
-    attempts: number,
-  ) {
     await deadLetter(this.#js, this.#subjects, msg, {
-      group,
+      group: sub.group!,
       reason,
-      attempts,
+      attempts: attempt,
       seq: msg.seq,
     });
+    return "term";
   }
 
   protected _hasSubscribers(type: string): boolean {

@@ -48,6 +48,9 @@ export function startOrdered(
   let stopped = false;
   let lastSeq = 0;
   let iter: ConsumerMessages | undefined;
+  let current: { delete(): Promise<unknown> } | undefined;
+  // Deletes the consumer this one replaces, or the last one at stop.
+  const drop = () => current?.delete().catch(() => {});
   let reading: Promise<void> = Promise.resolve();
   let reopening: Promise<void> = Promise.resolve();
 
@@ -56,6 +59,7 @@ export function startOrdered(
       filter_subjects: filter,
       ...startOptions(start),
     });
+    current = consumer;
     if (first) lastSeq = (await consumer.info(true)).delivered.stream_seq;
     const messages = await consumer.consume({
       max_messages: 512,
@@ -99,6 +103,7 @@ export function startOrdered(
       if (stopped) return;
       iter?.stop();
       await reading;
+      drop();
       while (!stopped) {
         try {
           await open({ sequence: lastSeq + 1 }, false);
@@ -121,6 +126,7 @@ export function startOrdered(
       await reopening;
       iter?.stop();
       await reading;
+      drop();
     },
   };
 }
