@@ -18,7 +18,7 @@ import {
   DLQ_TOKEN,
 } from "../src/protocol/transport.ts";
 import * as natsConfig from "../src/config/nats_config.ts";
-import { DLQ_TOKEN as NATS_DLQ_TOKEN } from "../src/nats/inbound.ts";
+import { deadLetterSubject } from "../src/nats/subjects.ts";
 import {
   ASYNCAPI_FILE,
   asyncApiText,
@@ -97,7 +97,13 @@ const options = { title: "Fixture", version: "1.2.3" };
 Deno.test("the protocol layer's defaults are the nats transport's", () => {
   assert.equal(DEFAULT_STREAM, natsConfig.DEFAULT_STREAM);
   assert.equal(DEFAULT_SUBJECT_PREFIX, natsConfig.DEFAULT_SUBJECT_PREFIX);
-  assert.equal(DLQ_TOKEN, NATS_DLQ_TOKEN);
+  // The transport dead-letters on <prefix>.dlq.<type> (the same literal
+  // tests/nats_delivery_test.ts reads back from a real stream).
+  assert.equal(
+    deadLetterSubject("mcb.events", "a.b"),
+    `mcb.events.${DLQ_TOKEN}.a.b`,
+  );
+  assert.equal(DLQ_TOKEN, "dlq");
   const nats = natsConfig.normalizeNatsConfig({ servers: ["ws://x:1"] });
   const doc = asyncApiDocument(mcbEvents, options);
   assert.equal(

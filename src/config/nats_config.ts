@@ -28,7 +28,7 @@ import {
   ephemeralPrefixProblem,
   streamNameProblem,
   subjectPrefixProblem,
-} from "../core/subject_space.ts";
+} from "../nats/subjects.ts";
 import type { NatsConfig } from "../nats/options.ts";
 
 export type { NatsConfig };

@@ -9,44 +9,22 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import { headers as natsHeaders } from "@nats-io/nats-core";
 import type { EventCatalog } from "../core/catalog.ts";
 import type { CloudEvent } from "../core/envelope.ts";
-import { DLQ_TOKEN } from "../core/subject_space.ts";
 import { readEvent } from "../core/versions.ts";
 import { decodeMessage } from "./codec.ts";
 import type { Received } from "./consumers.ts";
+import {
+  deadLetterSubject,
+  isDeadLetter,
+  type Subjects,
+  typeOfSubject,
+} from "./subjects.ts";
 
 /** A decoded, validated event, or why the message was refused. */
 export type Inbound =
   | { ok: true; event: CloudEvent }
   | { ok: false; reason: string; type?: string };
 
-/** Subject layout of one bus. */
-export interface Subjects {
-  /** `<prefix>` of persistent events. */
-  prefix: string;
-  /** `<prefix>` of ephemeral events. */
-  ephemeral: string;
-}
-
-/** The reserved first token of dead-letter subjects. */
-export { DLQ_TOKEN };
-
-/** The event type a subject carries, or undefined outside our prefixes. */
-export function typeOfSubject(
-  subjects: Subjects,
-  subject: string,
-): string | undefined {
-  for (const prefix of [subjects.prefix, subjects.ephemeral]) {
-    if (subject.startsWith(prefix) && subject[prefix.length] === ".") {
-      return subject.slice(prefix.length + 1);
-    }
-  }
-  return undefined;
-}
-
-/** Whether a subject is a dead-letter subject of this bus. */
-export function isDeadLetter(subjects: Subjects, subject: string): boolean {
-  return subject.startsWith(`${subjects.prefix}.${DLQ_TOKEN}.`);
-}
+export { isDeadLetter, type Subjects, typeOfSubject };
 
 /**
  * Decodes and validates `msg`: the envelope must be well-formed, its type
@@ -119,7 +97,7 @@ export async function deadLetter(
   h.set("mcb-dlq-subject", headerSafe(msg.subject));
   h.set("mcb-dlq-group", letter.group);
   h.set("mcb-dlq-attempts", String(letter.attempts));
-  await js.publish(`${subjects.prefix}.${DLQ_TOKEN}.${type}`, msg.data, {
+  await js.publish(deadLetterSubject(subjects.prefix, type), msg.data, {
     headers: h,
     msgID: `dlq:${letter.group}:${letter.seq ?? msg.subject}`,
   });

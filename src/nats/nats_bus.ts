@@ -18,7 +18,7 @@ import type { BusHealth } from "../core/bus.ts";
 import type { EventCatalog } from "../core/catalog.ts";
 import type { CloudEvent } from "../core/envelope.ts";
 import { EventTypeError } from "../core/errors.ts";
-import { reservedTypeProblem } from "../core/subject_space.ts";
+import { eventSubject, reservedTypeProblem } from "./subjects.ts";
 import { encodeOutbound } from "./outbound.ts";
 import { positionOf, resolveAfter } from "./resume.ts";
 import { connectNats, type ConnectTuning } from "./connect.ts";
@@ -148,7 +148,7 @@ class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
       maxPayload: this.connection.info?.max_payload,
     });
     if (ephemeral) {
-      const subject = `${this.#subjects.ephemeral}.${event.type}`;
+      const subject = eventSubject(this.#subjects, event.type, true);
       try {
         this.connection.publish(subject, payload, headers && { headers });
       } catch (error) {
@@ -161,7 +161,7 @@ class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
     }
     return this.#publisher.publish(
       event.type,
-      `${this.#subjects.prefix}.${event.type}`,
+      eventSubject(this.#subjects, event.type),
       payload,
       headers!,
       event.id,
@@ -187,7 +187,7 @@ class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
     };
     const handles: ConsumerHandle[] = [];
     if (persistent) {
-      const filter = `${this.#subjects.prefix}.${sub.pattern}`;
+      const filter = eventSubject(this.#subjects, sub.pattern);
       const from = sub.from;
       handles.push(
         sub.group === undefined
@@ -230,7 +230,7 @@ class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
       );
     }
     if (ephemeral) {
-      const subject = `${this.#subjects.ephemeral}.${sub.pattern}`;
+      const subject = eventSubject(this.#subjects, sub.pattern, true);
       handles.push(
         startCore(
           this.connection,

@@ -3,7 +3,8 @@
 // stream, with the reason in `mcb-dlq-*` headers (src/nats/inbound.ts).
 import type { AsyncApiDocument } from "./asyncapi.ts";
 import type { JSONSchema } from "./json_schema.ts";
-import { DLQ_TOKEN, type Transport } from "./transport.ts";
+import { deadLetterSubject } from "../nats/subjects.ts";
+import type { Transport } from "./transport.ts";
 import { string } from "./_cloudevents.ts";
 
 /** Adds the `dlq` channel, its message and its two operations. */
@@ -12,7 +13,8 @@ export function addDeadLetters(
   transport: Transport,
   types: string[],
 ): void {
-  const prefix = `${transport.subjectPrefix}.${DLQ_TOKEN}`;
+  const dlq = (type: string) =>
+    deadLetterSubject(transport.subjectPrefix, type);
   doc.components.messages.dead_letter = {
     name: "dead_letter",
     title: "Dead letter",
@@ -25,10 +27,10 @@ export function addDeadLetters(
     payload: { description: "The original payload, unchanged." },
   };
   doc.channels.dlq = {
-    address: `${prefix}.{type}`,
+    address: dlq("{type}"),
     title: "Dead letters",
     description: `Stored in the stream ${transport.stream} with the events ` +
-      `(${prefix}.> lies inside ${transport.subjectPrefix}.>); subscriptions ` +
+      `(${dlq(">")} lies inside ${transport.subjectPrefix}.>); subscriptions ` +
       `of the bus skip them.`,
     parameters: {
       type: {

@@ -1,5 +1,6 @@
 // Sentences the AsyncAPI document and the event reference share, so both
 // say the same about subjects, delivery and versions.
+import { deadLetterSubject } from "../nats/subjects.ts";
 import type { Transport, TypeFacts } from "./transport.ts";
 
 /** The protocol in one paragraph, with the actual prefixes and stream. */
@@ -37,7 +38,7 @@ export function deliveryText(f: TypeFacts, t: Transport): string {
       "at-least-once. Each subscriber reads every event (an ordered " +
       "consumer); a group shares a durable consumer (each event reaches one " +
       "member, is retried on failure, then dead-lettered on " +
-      `${t.subjectPrefix}.dlq.${f.type}).`;
+      `${deadLetterSubject(t.subjectPrefix, f.type)}).`;
 }
 
 /** What consumers do with the versions of a type. */
@@ -57,7 +58,9 @@ export function receiveText(f: TypeFacts): string {
 export function deliveryBrief(f: TypeFacts, t: Transport): string {
   if (!f.ephemeral) {
     return `persistent (JetStream stream \`${t.stream}\`, at-least-once; ` +
-      `a group dead-letters on \`${t.subjectPrefix}.dlq.${f.type}\`)`;
+      `a group dead-letters on \`${
+        deadLetterSubject(t.subjectPrefix, f.type)
+      }\`)`;
   }
   return "ephemeral (core NATS, at-most-once, not stored; " +
     (t.ephemeralEncoding === "structured"

@@ -18,7 +18,7 @@ import {
   reservedTypeProblem,
   streamNameProblem,
   subjectPrefixProblem,
-} from "../core/subject_space.ts";
+} from "../nats/subjects.ts";
 
 /** The transport settings a protocol description is written for. */
 export interface TransportSettings {
