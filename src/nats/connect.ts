@@ -17,6 +17,7 @@ import type { NatsConfig } from "./options.ts";
 import { redactUrl } from "../core/redact.ts";
 import { NatsConnectionError } from "./errors.ts";
 import type { WebSocketFactory } from "./socket.ts";
+import { isAuthFailure, isTimeout } from "./nats_errors.ts";
 
 export type { WebSocketFactory };
 
@@ -100,13 +101,11 @@ export async function connectNats(
 }
 
 function describeConnectError(error: unknown): string {
-  const e = error as { name?: string; message?: string; code?: string };
-  const text = `${e?.name ?? ""} ${e?.message ?? String(error)}`;
-  if (/authorization|authentication/i.test(text)) {
+  if (isAuthFailure(error)) {
     return "the server refused the credentials (authorization violation)";
   }
-  if (/timeout/i.test(text)) return "timed out";
+  if (isTimeout(error)) return "timed out";
   // Browsers report no reason for a WebSocket that fails to open.
-  return e?.message ||
+  return (error as Error)?.message ||
     "the WebSocket could not be opened (check the URL, the server's websocket listener, and ws:// vs wss://)";
 }

@@ -18,6 +18,7 @@ import {
 } from "@nats-io/jetstream";
 import type { StartFrom } from "../core/bus.ts";
 import { GroupConfigError } from "./errors.ts";
+import { isConsumerNotFound, isPermissionDenied } from "./nats_errors.ts";
 
 /** A running consumer. */
 export interface ConsumerHandle {
@@ -146,7 +147,7 @@ export function startGroup(
         );
       } catch (error) {
         if (stopped) break;
-        if (/permission/i.test((error as Error)?.message ?? "")) {
+        if (isPermissionDenied(error)) {
           // Retrying cannot fix a refusal: end the group subscription.
           onFatal(error);
           break;
@@ -239,7 +240,7 @@ async function ensureDurable(
   try {
     existing = (await jsm.consumers.info(options.stream, options.group)).config;
   } catch (error) {
-    if (!/consumer not found/i.test((error as Error)?.message ?? "")) {
+    if (!isConsumerNotFound(error)) {
       throw error;
     }
   }

@@ -9,34 +9,20 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { MsgHdrs } from "@nats-io/nats-core";
 import { PublishRejectedError, PublishTimeoutError } from "./errors.ts";
+import {
+  isNoResponders,
+  isPermissionDenied,
+  isRetryable,
+} from "./nats_errors.ts";
 
 /** Longest wait for one attempt's acknowledgement, ms. */
 const ATTEMPT_TIMEOUT = 2000;
 
-/** Whether another attempt may succeed where `error` failed. */
-export function isRetryable(error: unknown): boolean {
-  const e = error as {
-    name?: string;
-    message?: string;
-    code?: number | string;
-  };
-  const text = `${e?.name ?? ""} ${e?.message ?? ""}`;
-  if (
-    /permission|max(imum)?.?payload|closed connection|connection closed|invalid/i
-      .test(text)
-  ) {
-    return false;
-  }
-  return /timeout|no responders|503|not enabled|unavailable|disconnect|reconnect|leader|jetstream/i
-    .test(text);
-}
-
 function reasonOf(error: unknown): string {
   const text = (error as Error)?.message ?? String(error);
-  if (/permission/i.test(text)) {
-    return `the server denied it: ${text} (does this user have publish permission?)`;
-  }
-  return text;
+  return isPermissionDenied(error)
+    ? `the server denied it: ${text} (does this user have publish permission?)`
+    : text;
 }
 
 /** Publishes to JetStream with retries; counts what is in flight. */
@@ -97,8 +83,7 @@ export class DurablePublisher {
       if (remaining <= 0) {
         // nats.js reports "no responders" to a JetStream publish as
         // "jetstream is not enabled"; what is missing is a stream.
-        const text = (last as Error | undefined)?.message ?? "";
-        const cause = /no responders|not enabled|503/i.test(text)
+        const cause = isNoResponders(last)
           ? new Error(
             `no JetStream stream stores subject "${subject}" (it is created at start unless nats.provision is false)`,
             { cause: last },

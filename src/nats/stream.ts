@@ -13,6 +13,7 @@ import {
 } from "@nats-io/jetstream";
 import type { NatsConfig } from "./options.ts";
 import { StreamConfigError } from "./errors.ts";
+import { isStreamNotFound } from "./nats_errors.ts";
 
 /** The stream settings the configuration asks for. */
 export function wantedStream(
@@ -94,7 +95,7 @@ export async function ensureStream(
   try {
     actual = (await jsm.streams.info(config.stream)).config;
   } catch (error) {
-    if (!isNotFound(error)) throw error;
+    if (!isStreamNotFound(error)) throw error;
   }
   if (actual === undefined) {
     try {
@@ -111,10 +112,4 @@ export async function ensureStream(
   if (differences.length > 0) {
     throw new StreamConfigError(config.stream, differences);
   }
-}
-
-function isNotFound(error: unknown): boolean {
-  const e = error as { name?: string; message?: string; code?: number };
-  return e?.name === "StreamNotFoundError" ||
-    /stream not found/i.test(e?.message ?? "");
 }
