@@ -13,7 +13,7 @@ import type { ConnectionStatus } from "../nats/status.ts";
 import type { NatsConnectionLike, NatsEventBus } from "../nats/types.ts";
 import type { EventCatalog } from "../core/catalog.ts";
 import { createLocalEventBus } from "../local/local_bus.ts";
-import { openNatsEventBus } from "../nats/nats_bus.ts";
+import { openNatsEventBus } from "../nats/open_nats_bus.ts";
 import {
   type EventBusConfigInput,
   type NatsTransportConfigInput,

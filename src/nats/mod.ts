@@ -7,8 +7,7 @@
  *
  * @module
  */
-export { openNatsEventBus } from "./nats_bus.ts";
-export type { NatsBusOptions } from "./nats_bus.ts";
+export { type NatsBusOptions, openNatsEventBus } from "./open_nats_bus.ts";
 export type { ConnectTuning, WebSocketFactory } from "./connect.ts";
 export type { NatsConnectionLike, NatsEventBus } from "./types.ts";
 export type { ConnectionStatus } from "./status.ts";

@@ -5,23 +5,20 @@
  * @module
  */
 
-import type { NatsConnection } from "@nats-io/nats-core";
+import { errors, type NatsConnection } from "@nats-io/nats-core";
 import {
   jetstream,
   type JetStreamClient,
   type JetStreamManager,
-  jetstreamManager,
 } from "@nats-io/jetstream";
-import { BaseEventBus, type BusOptions } from "../core/base_bus.ts";
+import { BaseEventBus } from "../core/base_bus.ts";
 import type { BusSubscription } from "../core/subscription.ts";
 import type { BusHealth } from "../core/bus.ts";
 import type { EventCatalog } from "../core/catalog.ts";
 import type { CloudEvent } from "../core/envelope.ts";
-import { EventTypeError } from "../core/errors.ts";
-import { eventSubject, reservedTypeProblem } from "./subjects.ts";
+import { eventSubject } from "./subjects.ts";
 import { encodeOutbound } from "./outbound.ts";
 import { positionOf, resolveAfter } from "./resume.ts";
-import { connectNats, type ConnectTuning } from "./connect.ts";
 import {
   type ConsumerHandle,
   type GroupOutcome,
@@ -40,26 +37,16 @@ import {
 } from "./inbound.ts";
 import type { NatsConfig } from "./options.ts";
 import { DurablePublisher } from "./publisher.ts";
-import { ensureStream } from "./stream.ts";
 import { type ConnectionStatus, StatusTracker } from "./status.ts";
-import type { NatsConnectionLike, NatsEventBus } from "./types.ts";
-
-/** Everything `openNatsEventBus` needs besides the catalog. */
-export interface NatsBusOptions extends BusOptions, ConnectTuning {
-  /** Validated settings (see `parseConfig`). */
-  config: NatsConfig;
-  /** An open `NatsConnection` to use instead of connecting; `close()` leaves it open. */
-  connection?: NatsConnectionLike;
-  /** Called on every connection status change. */
-  onStatus?: (status: ConnectionStatus) => void;
-}
+import type { NatsBusOptions, NatsEventBus } from "./types.ts";
 
 /** Delay before a failed group delivery is retried: 250 ms, doubling, at most 10 s. */
 function retryDelay(attempt: number): number {
   return Math.min(250 * 2 ** (attempt - 1), 10_000);
 }
 
-class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
+/** The nats transport's bus; {@linkcode openNatsEventBus} opens one. */
+export class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
   implements NatsEventBus<C> {
   readonly transport = "nats";
   readonly connection: NatsConnection;
@@ -111,12 +98,16 @@ class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
    * failing every second forever.
    */
   #connectionError(error: unknown): void {
-    const message = String((error as Error)?.message ?? error);
-    const pull = /Permissions Violation .*MSG\.NEXT\.([^."]+)\.([^."]+)/i
-      .exec(message);
-    if (pull !== null && pull[1] === this.#config.stream) {
+    // The denied subject is `$JS.API.CONSUMER.MSG.NEXT.<stream>.<group>`.
+    const denied = error instanceof errors.PermissionViolationError
+      ? error.subject.split(".")
+      : [];
+    if (
+      denied.slice(0, 5).join(".") === "$JS.API.CONSUMER.MSG.NEXT" &&
+      denied[5] === this.#config.stream
+    ) {
       for (const sub of this.#consumers.keys()) {
-        if (sub.active && sub.group === pull[2]) {
+        if (sub.active && sub.group === denied[6]) {
           this.report(error, { kind: "transport", pattern: sub.pattern });
           sub.unsubscribe();
         }
@@ -198,11 +189,7 @@ class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
             typeof from === "object" && "after" in from
               ? resolveAfter(this.#jsm, this.#config.stream, from.after, {
                 gap: (gap) => this.reportGap(sub, gap),
-                error: (error) =>
-                  this.report(error, {
-                    kind: "transport",
-                    pattern: sub.pattern,
-                  }),
+                error: onError,
               })
               : from,
             (listener) => this.#status.onReconnect(listener),
@@ -354,37 +341,5 @@ class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
           : {}),
       },
     };
-  }
-}
-
-/**
- * Connects (or borrows `options.connection`), provisions the stream and
- * returns a ready bus.
- *
- * @throws {NatsConnectionError} when it cannot connect.
- * @throws {StreamConfigError} when the stream exists with other settings.
- */
-export async function openNatsEventBus<C extends EventCatalog>(
-  catalog: C,
-  options: NatsBusOptions,
-): Promise<NatsEventBus<C>> {
-  for (const type of catalog.types) {
-    const problem = reservedTypeProblem(type);
-    if (problem !== undefined) throw new EventTypeError(type, problem);
-  }
-  const config = {
-    ...options.config,
-    name: options.config.name ?? options.source,
-  };
-  const owned = options.connection === undefined;
-  const nc = (options.connection as NatsConnection | undefined) ??
-    await connectNats(config, options);
-  try {
-    const jsm = await jetstreamManager(nc);
-    if (config.provision) await ensureStream(jsm, config);
-    return new NatsBus(catalog, nc, owned, jsm, { ...options, config });
-  } catch (error) {
-    if (owned) await nc.close().catch(() => {});
-    throw error;
   }
 }

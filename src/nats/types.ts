@@ -1,11 +1,15 @@
 /**
- * The public type of a nats transport bus.
+ * The public types of a nats transport bus: the bus, and what opening one
+ * takes.
  *
  * @module
  */
 
 import type { EventBus } from "../core/bus.ts";
 import type { EventCatalog } from "../core/catalog.ts";
+import type { BusOptions } from "../core/base_bus.ts";
+import type { ConnectTuning } from "./connect.ts";
+import type { NatsConfig } from "./options.ts";
 import type { ConnectionStatus } from "./status.ts";
 
 /**
@@ -34,4 +38,14 @@ export interface NatsEventBus<C extends EventCatalog = EventCatalog>
   readonly connection: NatsConnectionLike;
   /** Connection status changes, from now until the bus closes. */
   status(): AsyncIterableIterator<ConnectionStatus>;
+}
+
+/** Everything `openNatsEventBus` needs besides the catalog. */
+export interface NatsBusOptions extends BusOptions, ConnectTuning {
+  /** Validated settings (see `parseConfig`). */
+  config: NatsConfig;
+  /** An open `NatsConnection` to use instead of connecting; `close()` leaves it open. */
+  connection?: NatsConnectionLike;
+  /** Called on every connection status change. */
+  onStatus?: (status: ConnectionStatus) => void;
 }
