@@ -96,3 +96,80 @@ Deno.test("mod.ts statically loads no NATS code", async () => {
     ["nats/subjects.ts"],
   );
 });
+
+/** Every relative import and re-export of `code`, `import type` included. */
+function relativeImports(code: string): string[] {
+  const out: string[] = [];
+  const re = /^\s*(?:import|export)\s(?:[^;]*?from\s+)?"(\.[^"]+)"/gms;
+  for (const m of code.matchAll(re)) out.push(m[1]);
+  return out;
+}
+
+/**
+ * The import circles of a module graph: its strongly connected components
+ * of more than one module, or of one that imports itself (Tarjan).
+ */
+function importCircles(graph: Map<string, string[]>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const circles: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, index.size);
+    low.set(v, index.get(v)!);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!graph.has(w)) continue;
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      }
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const component: string[] = [];
+    let w: string;
+    do {
+      w = stack.pop()!;
+      onStack.delete(w);
+      component.push(w);
+    } while (w !== v);
+    if (component.length > 1 || graph.get(v)!.includes(v)) {
+      circles.push(component.sort());
+    }
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return circles;
+}
+
+Deno.test("importCircles finds a circle, and none in a chain", () => {
+  const chain = new Map([["a", ["b"]], ["b", ["c"]], ["c", []]]);
+  assert.deepEqual(importCircles(chain), []);
+  const circle = new Map([["a", ["b"]], ["b", ["c"]], ["c", ["a"]]]);
+  assert.deepEqual(importCircles(circle), [["a", "b", "c"]]);
+  assert.deepEqual(
+    relativeImports(
+      'import type { A } from "./a.ts";\nexport * from "./b.ts";',
+    ),
+    ["./a.ts", "./b.ts"],
+  );
+});
+
+Deno.test("src/ has no import circle, type-only imports included", async () => {
+  const src = new URL("src/", root);
+  const graph = new Map<string, string[]>();
+  for await (const file of sourceFiles(src)) {
+    const text = code(await Deno.readTextFile(file));
+    graph.set(
+      file.href.slice(src.href.length),
+      relativeImports(text).map((s) =>
+        new URL(s, file).href.slice(src.href.length)
+      ),
+    );
+  }
+  assert.ok(graph.size > 50, `read ${graph.size} modules`);
+  assert.deepEqual(importCircles(graph), []);
+});

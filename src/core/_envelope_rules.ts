@@ -5,7 +5,6 @@
 import type { ValidationIssue } from "./errors.ts";
 import { kindOf } from "./_issues.ts";
 import { assertEventType } from "./subject.ts";
-import type { CloudEvent } from "./envelope.ts";
 
 const RFC3339 =
   /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
@@ -106,8 +105,14 @@ const JSON_MEDIA = /^application\/(.+\+)?json(;.*)?$/i;
 
 const optionalString = (v: unknown) => v === undefined || typeof v === "string";
 
-/** The envelope if `value` passes every rule, else `undefined`. */
-export function validEnvelope(value: unknown): CloudEvent | undefined {
+/**
+ * The envelope's attributes if `value` passes every rule (`time` and
+ * `datacontenttype` filled in), else `undefined`. Typed by its caller,
+ * `parseCloudEvent` in `envelope.ts`, which owns the `CloudEvent` type.
+ */
+export function validEnvelope(
+  value: unknown,
+): Record<string, unknown> | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return undefined;
   }
@@ -151,5 +156,5 @@ export function validEnvelope(value: unknown): CloudEvent | undefined {
   if (traceparent !== undefined) event.traceparent = traceparent;
   if (tracestate !== undefined) event.tracestate = tracestate;
   event.data = data;
-  return event as unknown as CloudEvent;
+  return event;
 }

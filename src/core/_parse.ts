@@ -1,7 +1,7 @@
 // Validates event data against one zod schema, with the library's errors.
 import type * as z from "zod/v4/core";
 import { $ZodError, parse } from "zod/v4/core";
-import type { EventSchema } from "./catalog.ts";
+import type { EventSchema } from "./catalog_types.ts";
 import { ValidationError } from "./errors.ts";
 import { toValidationIssues } from "./_issues.ts";
 

@@ -1,11 +1,12 @@
 /**
  * The types of the event catalog: schemas as the library sees them, the
- * `EventCatalog` interface and what TypeScript infers from a catalog. The
- * implementation is `defineEvents` in `catalog.ts`.
+ * `EventCatalog` interface, what TypeScript infers from a catalog and the
+ * versions it reads. The implementation is `defineEvents` in `catalog.ts`,
+ * the versioning (`versioned`) in `versions.ts`. This module imports
+ * nothing, so every other one may import it.
  *
  * @module
  */
-import type { NewerVersionPolicy, OlderVersion } from "./versions.ts";
 
 /**
  * Any zod 4 schema, classic (`zod`) or mini (`zod/mini`): the part of zod's
@@ -146,6 +147,27 @@ export interface EventCatalog<
   publishedDataschema(type: string): string | undefined;
   /** The version a `dataschema` names for `type`, if it is one of ours. */
   versionOf(type: string, dataschema: string | undefined): number | undefined;
+}
+
+/**
+ * What a consumer does with an event of a version newer than any it knows:
+ * `"reject"` counts it invalid (on the nats transport a group dead-letters
+ * it); `"accept-if-valid"` validates it against the newest schema it knows
+ * and delivers it if it passes.
+ */
+export type NewerVersionPolicy = "reject" | "accept-if-valid";
+
+/** An older version of a type, and how to turn its data into the next one's. */
+export interface OlderVersion {
+  /** The version number (1, 2, ...). */
+  readonly version: number;
+  /** The schema of this version's `data`. */
+  readonly schema: EventSchema;
+  /**
+   * Turns this version's validated data into the next version's input; the
+   * result is validated against the next version's schema.
+   */
+  readonly upcast: (data: never) => unknown;
 }
 
 /** One version of a type, as {@linkcode EventCatalog.versions} lists it. */

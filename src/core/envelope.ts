@@ -147,7 +147,7 @@ export function parseCloudEvent(value: unknown): CloudEvent {
   // Valid envelopes (nearly all of them) pass the fast check; the slow one
   // then explains what is wrong with the others. Both apply the same rules.
   const fast = validEnvelope(value);
-  if (fast !== undefined) return fast;
+  if (fast !== undefined) return fast as unknown as CloudEvent;
   const type = typeof (value as { type?: unknown })?.type === "string"
     ? (value as { type: string }).type
     : "(unknown)";

@@ -17,34 +17,19 @@ import type {
   EventCatalog,
   EventDefinition,
   EventSchema,
+  NewerVersionPolicy,
+  OlderVersion,
 } from "./catalog_types.ts";
 import type { CloudEvent } from "./envelope.ts";
 import { parseData } from "./_parse.ts";
 import { ValidationError } from "./errors.ts";
 
+// Declared with the catalog's types, which name them; exported here too,
+// with the rest of versioning.
+export type { NewerVersionPolicy, OlderVersion };
+
 /** The `schemaBase` of catalogs that do not set one. */
 export const DEFAULT_SCHEMA_BASE = "urn:mcb:events:";
-
-/**
- * What a consumer does with an event of a version newer than any it knows:
- * `"reject"` counts it invalid (on the nats transport a group dead-letters
- * it); `"accept-if-valid"` validates it against the newest schema it knows
- * and delivers it if it passes.
- */
-export type NewerVersionPolicy = "reject" | "accept-if-valid";
-
-/** An older version of a type, and how to turn its data into the next one's. */
-export interface OlderVersion {
-  /** The version number (1, 2, ...). */
-  readonly version: number;
-  /** The schema of this version's `data`. */
-  readonly schema: EventSchema;
-  /**
-   * Turns this version's validated data into the next version's input; the
-   * result is validated against the next version's schema.
-   */
-  readonly upcast: (data: never) => unknown;
-}
 
 /** What {@linkcode versioned} accepts. */
 export interface VersionedInput<S extends EventSchema>

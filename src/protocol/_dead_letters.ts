@@ -1,7 +1,7 @@
 // The dead letters of the nats transport in the AsyncAPI document: groups
 // publish what they give up on to `<subjectPrefix>.dlq.<type>`, inside the
 // stream, with the reason in `mcb-dlq-*` headers (src/nats/inbound.ts).
-import type { AsyncApiDocument } from "./asyncapi.ts";
+import type { AsyncApiDocument } from "./asyncapi_document.ts";
 import type { JSONSchema } from "./json_schema.ts";
 import { deadLetterSubject } from "../nats/subjects.ts";
 import type { Transport } from "./transport.ts";

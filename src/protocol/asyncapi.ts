@@ -21,18 +21,13 @@ import {
 import { binaryHeaders, structuredEnvelope } from "./_cloudevents.ts";
 import { addDeadLetters } from "./_dead_letters.ts";
 import { deliveryText, protocolText, receiveText } from "./_texts.ts";
+import type {
+  AsyncApiDocument,
+  AsyncApiObject,
+  AsyncApiServer,
+} from "./asyncapi_document.ts";
 
-/** A server of the document: where clients connect. */
-export interface AsyncApiServer {
-  /** Host name and port, e.g. `"localhost:8080"`. */
-  host: string;
-  /** `ws`/`wss` (nats-server's WebSocket listener) or `nats`. */
-  protocol: "ws" | "wss" | "nats";
-  /** The path on the host, e.g. `"/nats"`. */
-  pathname?: string;
-  /** A sentence about the server. */
-  description?: string;
-}
+export type { AsyncApiDocument, AsyncApiObject, AsyncApiServer };
 
 /** Options of {@linkcode asyncApiDocument}. */
 export interface AsyncApiOptions extends TransportSettings {
@@ -46,32 +41,6 @@ export interface AsyncApiOptions extends TransportSettings {
   id?: string;
   /** Servers by name. */
   servers?: Record<string, AsyncApiServer>;
-}
-
-/** A plain AsyncAPI object (channel, operation, message, ...). */
-export type AsyncApiObject = Record<string, unknown>;
-
-/** An AsyncAPI 3.0.0 document as plain JSON. */
-export interface AsyncApiDocument {
-  /** The AsyncAPI version. */
-  asyncapi: "3.0.0";
-  /** The application's URI, when given. */
-  id?: string;
-  /** Title, version and description. */
-  info: { title: string; version: string; description: string };
-  /** Servers by name, when given. */
-  servers?: Record<string, AsyncApiServer>;
-  /** The content type of messages that name none. */
-  defaultContentType: "application/json";
-  /** One channel per event type, plus `dlq` for dead letters. */
-  channels: Record<string, AsyncApiObject>;
-  /** `send_<id>` and `receive_<id>` per type (and dead letters). */
-  operations: Record<string, AsyncApiObject>;
-  /** The messages and the data schemas they refer to. */
-  components: {
-    schemas: Record<string, JSONSchema>;
-    messages: Record<string, AsyncApiObject>;
-  };
 }
 
 /**

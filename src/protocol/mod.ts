@@ -27,12 +27,12 @@ export {
 } from "./json_schema.ts";
 export type { JSONSchema, JSONSchemaTarget } from "./json_schema.ts";
 export { asyncApiDocument } from "./asyncapi.ts";
+export type { AsyncApiOptions } from "./asyncapi.ts";
 export type {
   AsyncApiDocument,
   AsyncApiObject,
-  AsyncApiOptions,
   AsyncApiServer,
-} from "./asyncapi.ts";
+} from "./asyncapi_document.ts";
 export { eventReference } from "./event_reference.ts";
 export type { EventReferenceOptions } from "./event_reference.ts";
 export type { TransportSettings } from "./transport.ts";

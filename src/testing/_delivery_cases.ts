@@ -1,7 +1,7 @@
 // Conformance cases about what is delivered to whom, and in which order.
 import type { CloudEvent } from "../core/envelope.ts";
 import { assert, assertEquals } from "./_assert.ts";
-import type { CaseFn } from "./conformance.ts";
+import type { CaseFn } from "./case_context.ts";
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 

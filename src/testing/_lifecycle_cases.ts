@@ -9,7 +9,7 @@ import {
   assertThrows,
   sleep,
 } from "./_assert.ts";
-import type { CaseFn } from "./conformance.ts";
+import type { CaseFn } from "./case_context.ts";
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 

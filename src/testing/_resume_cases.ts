@@ -4,7 +4,7 @@
 import type { ResumeGap } from "../core/bus.ts";
 import type { CloudEvent } from "../core/envelope.ts";
 import { assert, assertEquals, assertThrows } from "./_assert.ts";
-import type { CaseFn } from "./conformance.ts";
+import type { CaseFn } from "./case_context.ts";
 
 const range = (from: number, to: number) =>
   Array.from({ length: to - from }, (_, i) => from + i);

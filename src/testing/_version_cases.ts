@@ -3,7 +3,7 @@
 // version reaches subscribers upcast to the current one, on every transport.
 import type { CloudEvent } from "../core/envelope.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
-import type { CaseFn } from "./conformance.ts";
+import type { CaseFn } from "./case_context.ts";
 
 export const versionCases: Record<string, CaseFn> = {
   "publish() of a versioned type carries the current version in dataschema":

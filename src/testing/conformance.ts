@@ -7,76 +7,28 @@
  * @module
  */
 
-import * as z from "zod/mini";
 import type { BusOptions } from "../core/base_bus.ts";
-import type { ErrorContext, EventBus } from "../core/bus.ts";
-import {
-  defineEvents,
-  type EventCatalog,
-  type EventSchema,
-} from "../core/catalog.ts";
-import { versioned } from "../core/versions.ts";
 import { sleep, waitFor } from "./_assert.ts";
+import type { CaseContext, CaseFn } from "./case_context.ts";
+import {
+  type ConformanceBus,
+  type ConformanceEvents,
+  conformanceEvents,
+  type ConformanceSchemas,
+} from "./conformance_events.ts";
 import { deliveryCases } from "./_delivery_cases.ts";
 import { lifecycleCases } from "./_lifecycle_cases.ts";
 import { resumeCases } from "./_resume_cases.ts";
 import { versionCases } from "./_version_cases.ts";
 
-/** The schemas of {@linkcode conformanceEvents}. */
-export type ConformanceSchemas = {
-  /** A path, and a sequence number for ordering checks. */
-  "context.updated": EventSchema<{ path: string; n?: number | undefined }>;
-  /** A path. */
-  "context.deleted": EventSchema<{ path: string }>;
-  /** A sequence number and the publisher's name. */
-  "index.progress": EventSchema<{ n: number; from?: string | undefined }>;
-  /** A three-token type, for `*` vs `>` checks. */
-  "index.phase.started": EventSchema<{ phase: string }>;
-  /** A type outside the other prefixes. */
-  "cache.invalidate": EventSchema<{ namespace?: string | undefined }>;
-  /**
-   * A versioned type at version 3, readable from versions 1 (`{ path }`)
-   * and 2 (`{ path, bytes }`): upcasts add `bytes: 0`, then
-   * `lang: "unknown"`.
-   */
-  "doc.saved": EventSchema<{ path: string; bytes: number; lang: string }>;
+export { conformanceEvents };
+export type {
+  CaseContext,
+  CaseFn,
+  ConformanceBus,
+  ConformanceEvents,
+  ConformanceSchemas,
 };
-
-/** The catalog the suite publishes. */
-export const conformanceEvents: EventCatalog<ConformanceSchemas> = defineEvents(
-  {
-    "context.updated": z.object({ path: z.string(), n: z.optional(z.int()) }),
-    "context.deleted": z.object({ path: z.string() }),
-    "index.progress": z.object({ n: z.int(), from: z.optional(z.string()) }),
-    "index.phase.started": z.object({ phase: z.string() }),
-    "cache.invalidate": z.object({ namespace: z.optional(z.string()) }),
-    "doc.saved": versioned({
-      version: 3,
-      schema: z.object({ path: z.string(), bytes: z.int(), lang: z.string() }),
-      history: [
-        {
-          version: 1,
-          schema: z.object({ path: z.string() }),
-          upcast: (d: { path: string }) => ({ ...d, bytes: 0 }),
-        },
-        {
-          version: 2,
-          schema: z.object({ path: z.string(), bytes: z.int() }),
-          upcast: (d: { path: string; bytes: number }) => ({
-            ...d,
-            lang: "unknown",
-          }),
-        },
-      ],
-    }),
-  },
-);
-
-/** The catalog type of {@linkcode conformanceEvents}. */
-export type ConformanceEvents = EventCatalog<ConformanceSchemas>;
-
-/** A bus over the suite's catalog. */
-export type ConformanceBus = EventBus<ConformanceEvents>;
 
 /** How the suite creates buses and which cases a transport skips. */
 export interface ConformanceOptions {
@@ -115,21 +67,6 @@ export interface ConformanceCase {
   /** Runs the case; rejects with an `AssertionError` on failure. */
   fn(): Promise<void>;
 }
-
-/** What a case gets to work with. */
-export interface CaseContext {
-  /** Creates a bus (closed automatically after the case). */
-  bus(options?: Omit<BusOptions, "onError">): Promise<ConformanceBus>;
-  /** Every error reported to `onError` by the case's buses. */
-  errors: { error: unknown; context: ErrorContext }[];
-  /** Polls until `condition` holds or the suite's timeout passes. */
-  waitFor(condition: () => boolean, what: string): Promise<void>;
-  /** Waits the quiet period, before asserting that nothing arrived. */
-  quiet(): Promise<void>;
-}
-
-/** A case body. */
-export type CaseFn = (ctx: CaseContext) => Promise<void>;
 
 /**
  * The suite's cases, bound to a transport.

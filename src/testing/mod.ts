@@ -4,14 +4,13 @@
  *
  * @module
  */
-export { conformanceCases, conformanceEvents } from "./conformance.ts";
+export { conformanceCases } from "./conformance.ts";
+export type { ConformanceCase, ConformanceOptions } from "./conformance.ts";
+export { conformanceEvents } from "./conformance_events.ts";
 export type {
-  CaseContext,
-  CaseFn,
   ConformanceBus,
-  ConformanceCase,
   ConformanceEvents,
-  ConformanceOptions,
   ConformanceSchemas,
-} from "./conformance.ts";
+} from "./conformance_events.ts";
+export type { CaseContext, CaseFn } from "./case_context.ts";
 export { AssertionError } from "./_assert.ts";
