@@ -6,7 +6,8 @@
  * @module
  */
 
-import { headers as natsHeaders, type MsgHdrs } from "@nats-io/nats-core";
+import type { MsgHdrs } from "@nats-io/nats-core";
+import { headers as natsHeaders } from "./client.ts";
 import {
   type CloudEvent,
   CLOUDEVENTS_JSON,

@@ -4,14 +4,13 @@
  * @module
  */
 
+import type { NatsConnection, WsConnectionOptions } from "@nats-io/nats-core";
 import {
   credsAuthenticator,
-  type NatsConnection,
   nkeyAuthenticator,
   tokenAuthenticator,
   usernamePasswordAuthenticator,
-  type WsConnectionOptions,
-} from "@nats-io/nats-core";
+} from "./client.ts";
 import { connectWs, defaultSocket } from "#nats-socket";
 import type { NatsConfig } from "./options.ts";
 import { redactUrl } from "../core/redact.ts";

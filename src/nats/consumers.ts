@@ -6,16 +6,16 @@
  * @module
  */
 
-import { nanos, type NatsConnection } from "@nats-io/nats-core";
-import {
-  AckPolicy,
-  type ConsumerConfig,
-  type ConsumerMessages,
-  DeliverPolicy,
-  type JetStreamClient,
-  type JetStreamManager,
-  type JsMsg,
+import type { NatsConnection } from "@nats-io/nats-core";
+import { nanos } from "./client.ts";
+import type {
+  ConsumerConfig,
+  ConsumerMessages,
+  JetStreamClient,
+  JetStreamManager,
+  JsMsg,
 } from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy } from "./client.ts";
 import type { StartFrom } from "../core/bus.ts";
 import { GroupConfigError } from "./errors.ts";
 import { isConsumerNotFound, isPermissionDenied } from "./nats_errors.ts";

@@ -6,7 +6,7 @@
  */
 
 import type { JetStreamClient } from "@nats-io/jetstream";
-import { headers as natsHeaders } from "@nats-io/nats-core";
+import { headers as natsHeaders } from "./client.ts";
 import type { EventCatalog } from "../core/catalog.ts";
 import type { CloudEvent } from "../core/envelope.ts";
 import { readEvent } from "../core/versions.ts";

@@ -5,12 +5,10 @@
  * @module
  */
 
-import { errors, type NatsConnection } from "@nats-io/nats-core";
-import {
-  jetstream,
-  type JetStreamClient,
-  type JetStreamManager,
-} from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { errors } from "./client.ts";
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import { jetstream } from "./client.ts";
 import { BaseEventBus } from "../core/base_bus.ts";
 import type { BusSubscription } from "../core/subscription.ts";
 import type { BusHealth } from "../core/bus.ts";

@@ -8,8 +8,8 @@
  *
  * @module
  */
-import { errors } from "@nats-io/nats-core";
-import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
+import { errors } from "./client.ts";
+import { JetStreamApiCodes, JetStreamApiError } from "./client.ts";
 
 /** `error` and its causes, outermost first. */
 function chain(error: unknown): unknown[] {

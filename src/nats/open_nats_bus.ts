@@ -6,7 +6,7 @@
  */
 
 import type { NatsConnection } from "@nats-io/nats-core";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { jetstreamManager } from "./client.ts";
 import type { EventCatalog } from "../core/catalog.ts";
 import { EventTypeError } from "../core/errors.ts";
 import { connectNats } from "./connect.ts";

@@ -36,4 +36,4 @@ export function defaultSocket(): Promise<WebSocketFactory | undefined> {
  * connection's reconnects on it when another nats.js transport connects in
  * the same process (`adapters/pin_transport.ts`).
  */
-export { wsconnect as connectWs } from "@nats-io/nats-core";
+export { wsconnect as connectWs } from "./client.ts";

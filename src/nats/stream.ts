@@ -4,13 +4,9 @@
  * @module
  */
 
-import { nanos } from "@nats-io/nats-core";
-import {
-  type JetStreamManager,
-  RetentionPolicy,
-  StorageType,
-  type StreamConfig,
-} from "@nats-io/jetstream";
+import { nanos } from "./client.ts";
+import type { JetStreamManager, StreamConfig } from "@nats-io/jetstream";
+import { RetentionPolicy, StorageType } from "./client.ts";
 import type { NatsConfig } from "./options.ts";
 import { StreamConfigError } from "./errors.ts";
 import { isStreamNotFound } from "./nats_errors.ts";
