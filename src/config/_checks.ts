@@ -1,35 +1,16 @@
-// Plain, table-driven checks of the configuration. A config object is
-// described by a table of fields; each field checks a value and carries the
-// JSON Schema of it, so validation and the published schema
-// (src/config_file/json_schema.ts) come from the same table. No schema
-// library: this code ships in browser bundles.
+// Plain checks of configuration values, driven by the settings table
+// (settings.ts): each row names its kind (`type`, `min`, `values`, `test`)
+// and `checkSetting` checks a value against it. The JSON Schema is derived
+// from the same kinds by the schema generator (json_schema.ts), which is not
+// on this path. No schema library: this code ships in browser bundles.
 
 import { kindOf } from "../core/_issues.ts";
+import { redactUrl } from "../core/redact.ts";
 import { Secret } from "../core/secret.ts";
+import type { Setting, Settings } from "./settings.ts";
 
 /** Problems below a checked value: the path from it, and the message. */
 export type Found = [path: PropertyKey[], message: string][];
-
-/**
- * Checks a value: what is wrong with it (one message, or problems below
- * it), or undefined when it is fine. Messages never show a secret's value.
- */
-export type Check = (value: unknown) => string | Found | undefined;
-
-/** One key of a config object. */
-export interface Field {
-  /** Checks the value when present (and when missing, if `required`). */
-  check: Check;
-  /** The JSON Schema of the value, as a config file holds it. */
-  json: Record<string, unknown>;
-  /** The key must be present. */
-  required?: boolean;
-  /** The value used when the key is missing. */
-  default?: unknown;
-}
-
-/** The keys of a config object, in the order they are checked. */
-export type Fields = Record<string, Field>;
 
 /** `expected <what>, received <kind>`, or `..., but it is missing`. */
 export function expected(what: string, value: unknown): string {
@@ -38,106 +19,105 @@ export function expected(what: string, value: unknown): string {
   }`;
 }
 
-/** A string; `test` returns what else is wrong with it, if anything. */
-export function string(
-  test?: (value: string) => string | undefined,
-  json: Record<string, unknown> = { type: "string" },
-): Field {
-  return {
-    check: (v) => typeof v === "string" ? test?.(v) : expected("string", v),
-    json,
-  };
-}
-
 const notEmpty = (v: string) =>
   v === "" ? "expected at least 1 characters" : undefined;
 
-/** A non-empty string. */
-export function nonEmpty(): Field {
-  return string(notEmpty, { type: "string", minLength: 1 });
+function wsUrl(value: string): string | undefined {
+  const shown = JSON.stringify(redactUrl(value));
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `expected a ws:// or wss:// URL, got ${shown}`;
+  }
+  if (url.protocol !== "ws:" && url.protocol !== "wss:") {
+    return `expected a ws:// or wss:// URL (the nats transport connects over WebSocket), got ${shown}`;
+  }
+  if (url.username !== "" || url.password !== "") {
+    return `credentials inside a server URL are not accepted (they would be logged); use nats.user and nats.pass, got ${shown}`;
+  }
 }
 
-/** A secret: a non-empty string or a {@linkcode Secret}. */
-export function secret(): Field {
-  return {
-    check: (v) =>
-      v instanceof Secret
-        ? undefined
-        : typeof v === "string"
-        ? notEmpty(v)
-        : "expected a non-empty string or a Secret",
-    json: { type: "string", minLength: 1 },
-  };
-}
-
-/** A boolean. */
-export function boolean(): Field {
-  return {
-    check: (v) => typeof v === "boolean" ? undefined : expected("boolean", v),
-    json: { type: "boolean" },
-  };
-}
-
-/** An integer >= `min`. */
-export function int(min: number): Field {
-  return {
-    check: (v) =>
-      kindOf(v) !== "number" // NaN is of kind "NaN"
-        ? expected("number", v)
-        : Number.isInteger(v) && (v as number) >= min
-        ? undefined
-        : `expected an integer >= ${min}, got ${v}`,
-    json: { type: "integer", minimum: min },
-  };
-}
-
-/** One of a few strings. */
-export function oneOf(values: readonly string[]): Field {
-  return {
-    check: (v) =>
-      values.includes(v as string)
-        ? undefined
-        : `expected one of ${values.map((x) => JSON.stringify(x)).join(", ")}`,
-    json: { type: "string", enum: [...values] },
-  };
-}
-
-/** A function (not representable in a file). */
-export function func(): Field {
-  return {
-    check: (v) => typeof v === "function" ? undefined : "expected a function",
-    json: {},
-  };
-}
-
-/** An object with exactly these fields (see {@linkcode walk}). */
-export function strictObject(fields: Fields): Field {
-  return {
-    check: (v) =>
-      kindOf(v) === "object"
-        ? walk(v as object, fields)
-        : expected("object", v),
-    json: { type: "object" },
-  };
+function serverList(list: unknown[]): string | Found {
+  if (list.length === 0) return "expected at least one ws:// or wss:// URL";
+  const found: Found = [];
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i];
+    const problem = typeof item === "string"
+      ? wsUrl(item)
+      : expected("string", item);
+    if (problem !== undefined) found.push([[i], problem]);
+  }
+  return found;
 }
 
 /**
- * Every problem of an object, in the fields' order: each bad value, each
+ * What is wrong with a value of a setting (one message, or problems below
+ * it), or undefined when it is fine. Messages never show a secret's value.
+ */
+export function checkSetting(
+  setting: Setting,
+  v: unknown,
+): string | Found | undefined {
+  switch (setting.type) {
+    case "string":
+      return typeof v === "string" ? setting.test?.(v) : expected("string", v);
+    case "nonEmpty":
+      return typeof v === "string" ? notEmpty(v) : expected("string", v);
+    case "secret":
+      return v instanceof Secret
+        ? undefined
+        : typeof v === "string"
+        ? notEmpty(v)
+        : "expected a non-empty string or a Secret";
+    case "boolean":
+      return typeof v === "boolean" ? undefined : expected("boolean", v);
+    case "int": {
+      const min = setting.min ?? 0;
+      return kindOf(v) !== "number" // NaN is of kind "NaN"
+        ? expected("number", v)
+        : Number.isInteger(v) && (v as number) >= min
+        ? undefined
+        : `expected an integer >= ${min}, got ${v}`;
+    }
+    case "enum":
+      return setting.values!.includes(v as string)
+        ? undefined
+        : `expected one of ${
+          setting.values!.map((x) => JSON.stringify(x)).join(", ")
+        }`;
+    case "function":
+      return typeof v === "function" ? undefined : "expected a function";
+    case "servers":
+      return typeof v === "string"
+        ? wsUrl(v)
+        : Array.isArray(v)
+        ? serverList(v)
+        : expected("string or array", v);
+    case "object":
+      return kindOf(v) === "object"
+        ? walk(v as object, setting.fields!)
+        : expected("object", v);
+  }
+}
+
+/**
+ * Every problem of an object, in the settings' order: each bad value, each
  * missing required key, then the unknown keys.
  */
-export function walk(value: object, fields: Fields): Found {
+export function walk(value: object, settings: Settings): Found {
   const found: Found = [];
-  for (const [key, field] of Object.entries(fields)) {
+  for (const [key, setting] of Object.entries(settings)) {
     const v = (value as Record<string, unknown>)[key];
-    const problem = v === undefined && !field.required
+    const problem = v === undefined && !setting.required
       ? undefined
-      : field.check(v);
+      : checkSetting(setting, v);
     if (typeof problem === "string") found.push([[key], problem]);
     for (const [path, message] of Array.isArray(problem) ? problem : []) {
       found.push([[key, ...path], message]);
     }
   }
-  const unknown = Object.keys(value).filter((k) => !Object.hasOwn(fields, k));
+  const unknown = Object.keys(value).filter((k) => !Object.hasOwn(settings, k));
   if (unknown.length > 0) {
     found.push([
       [],
@@ -147,12 +127,12 @@ export function walk(value: object, fields: Fields): Found {
   return found;
 }
 
-/** A copy of the object's known keys, in the fields' order. */
+/** A copy of the object's known keys, in the settings' order. */
 export function pick(
   value: Record<string, unknown>,
-  fields: Fields,
+  settings: Settings,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key in fields) if (key in value) out[key] = value[key];
+  for (const key in settings) if (key in value) out[key] = value[key];
   return out;
 }

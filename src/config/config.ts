@@ -1,6 +1,6 @@
 /**
- * The configuration that picks and tunes a transport, its fields (checks
- * and JSON Schema) and its validation.
+ * The configuration that picks and tunes a transport: its input types and
+ * its validation against the settings table (settings.ts).
  *
  * @module
  */
@@ -8,28 +8,21 @@
 import type { ErrorHandler } from "../core/bus.ts";
 import { ConfigError } from "../core/errors.ts";
 import { formatPath } from "../core/_issues.ts";
-import {
-  boolean,
-  type Fields,
-  func,
-  int,
-  oneOf,
-  pick,
-  strictObject,
-  string,
-  walk,
-} from "./_checks.ts";
+import { pick, walk } from "./_checks.ts";
 import {
   type NatsConfig,
   type NatsConfigInput,
-  natsFields,
   normalizeNatsConfig,
 } from "./nats_config.ts";
+import {
+  NATS_SETTINGS,
+  settingsOf,
+  type TransportName,
+  TRANSPORTS,
+} from "./settings.ts";
 
-/** The transports a config may name. */
-export const TRANSPORTS = ["local", "nats"] as const;
-/** A transport name. */
-export type TransportName = typeof TRANSPORTS[number];
+export { TRANSPORTS };
+export type { TransportName };
 
 /** Settings every transport shares. */
 export interface CommonConfigInput {
@@ -77,37 +70,6 @@ export type EventBusConfig =
     | { transport: "nats"; nats: NatsConfig }
   );
 
-const URI_REFERENCE = /^[^\s"<>\\^`{|}]+$/;
-
-/**
- * The fields of each transport's config (built on first use: a bundle that
- * never parses a configuration does not carry them).
- */
-export function configFields(): Record<TransportName, Fields> {
-  if (configTables) return configTables;
-  const common: Fields = {
-    source: string((v) =>
-      v.length > 0 && URI_REFERENCE.test(v)
-        ? undefined
-        : `expected a URI-reference such as "/my-app/instance-1", got ${
-          JSON.stringify(v)
-        }`
-    ),
-    validate: boolean(),
-    onError: func(),
-  };
-  return configTables = {
-    local: { transport: oneOf(["local"]), history: int(0), ...common },
-    nats: {
-      transport: { ...oneOf(["nats"]), required: true },
-      nats: { ...strictObject(natsFields()), required: true },
-      ...common,
-    },
-  };
-}
-
-let configTables: Record<TransportName, Fields> | undefined;
-
 /**
  * Validates a configuration and fills in defaults. Secrets become
  * {@linkcode Secret} objects, so the result is safe to log.
@@ -147,7 +109,7 @@ export function parseConfig(input: unknown): EventBusConfig {
       }`,
     }]);
   }
-  const fields = configFields()[transport as TransportName];
+  const fields = settingsOf(transport as TransportName);
   const found = walk(input, fields);
   if (found.length > 0) {
     throw new ConfigError(
@@ -157,7 +119,7 @@ export function parseConfig(input: unknown): EventBusConfig {
   const record = input as Record<string, unknown>;
   const out: Record<string, unknown> = { ...pick(record, fields), transport };
   if (transport === "nats") {
-    const nats = pick(record.nats as Record<string, unknown>, natsFields());
+    const nats = pick(record.nats as Record<string, unknown>, NATS_SETTINGS);
     if (nats.servers === undefined) {
       throw new ConfigError([{
         path: "nats.servers",

@@ -8,28 +8,49 @@
 
 import { ConfigError } from "../core/errors.ts";
 import { type EventBusConfig, parseConfig } from "./config.ts";
+import {
+  BUS_SETTINGS,
+  envName,
+  NATS_SETTINGS,
+  type Setting,
+} from "./settings.ts";
 
 const PREFIX = "MCB_EVENT_BUS_";
 
-/** Environment variable -> config path, in the order they are documented. */
-export const ENV_VARIABLES = {
-  MCB_EVENT_BUS_TRANSPORT: "transport",
-  MCB_EVENT_BUS_SOURCE: "source",
-  MCB_EVENT_BUS_NATS_SERVERS: "nats.servers",
-  MCB_EVENT_BUS_NATS_TOKEN: "nats.token",
-  MCB_EVENT_BUS_NATS_USER: "nats.user",
-  MCB_EVENT_BUS_NATS_PASS: "nats.pass",
-  MCB_EVENT_BUS_NATS_NKEY_SEED: "nats.nkeySeed",
-  MCB_EVENT_BUS_NATS_CREDS: "nats.creds",
-  MCB_EVENT_BUS_NATS_STREAM: "nats.stream",
-  MCB_EVENT_BUS_NATS_SUBJECT_PREFIX: "nats.subjectPrefix",
-} as const;
+/** [variable, config path, alias] of each setting that has a variable. */
+function variables(): [string, string, string | undefined][] {
+  const out: [string, string, string | undefined][] = [];
+  for (
+    const [section, rows] of [["", BUS_SETTINGS], [
+      "nats",
+      NATS_SETTINGS,
+    ]] as const
+  ) {
+    for (const [key, row] of Object.entries(rows as object)) {
+      const { env, alias } = row as Setting;
+      const path = section ? `${section}.${key}` : key;
+      if (env) out.push([envName(section, key), path, alias]);
+    }
+  }
+  return out;
+}
+
+/**
+ * Environment variable -> config path, in the order they are documented
+ * (from the settings table).
+ */
+export const ENV_VARIABLES: Readonly<Record<string, string>> =
+  /* @__PURE__ */ Object.fromEntries(
+    /* @__PURE__ */ variables().map(([name, path]) => [name, path]),
+  );
 
 /** Variables of the system this library comes from, read when ours are unset. */
-export const ENV_ALIASES = {
-  MCP_EVENT_BUS_TYPE: "MCB_EVENT_BUS_TRANSPORT",
-  MCP_NATS_URL: "MCB_EVENT_BUS_NATS_SERVERS",
-} as const;
+export const ENV_ALIASES: Readonly<Record<string, string>> =
+  /* @__PURE__ */ Object.fromEntries(
+    /* @__PURE__ */ variables().flatMap(([name, , alias]) =>
+      alias === undefined ? [] : [[alias, name]]
+    ),
+  );
 
 /** Transport names of the seed system and what they mean here. */
 const TRANSPORT_ALIASES: Record<string, string> = {
@@ -43,17 +64,12 @@ const TRANSPORT_ALIASES: Record<string, string> = {
 /**
  * Builds a validated configuration from environment variables.
  *
- * | variable | config key |
- * |---|---|
- * | `MCB_EVENT_BUS_TRANSPORT` (alias `MCP_EVENT_BUS_TYPE`) | `transport` (`local`, `nats`; `tokio` means `local`) |
- * | `MCB_EVENT_BUS_SOURCE` | `source` |
- * | `MCB_EVENT_BUS_NATS_SERVERS` (alias `MCP_NATS_URL`) | `nats.servers`, comma-separated |
- * | `MCB_EVENT_BUS_NATS_TOKEN` | `nats.token` |
- * | `MCB_EVENT_BUS_NATS_USER`, `..._PASS` | `nats.user`, `nats.pass` |
- * | `MCB_EVENT_BUS_NATS_NKEY_SEED` | `nats.nkeySeed` |
- * | `MCB_EVENT_BUS_NATS_CREDS` | `nats.creds` (the file's text) |
- * | `MCB_EVENT_BUS_NATS_STREAM` | `nats.stream` |
- * | `MCB_EVENT_BUS_NATS_SUBJECT_PREFIX` | `nats.subjectPrefix` |
+ * The variables are {@linkcode ENV_VARIABLES} (`MCB_EVENT_BUS_TRANSPORT`,
+ * `..._SOURCE`, `..._NATS_SERVERS` comma-separated, `..._NATS_TOKEN`,
+ * `..._NATS_USER`, `..._NATS_PASS`, `..._NATS_NKEY_SEED`, `..._NATS_CREDS`
+ * (the file's text), `..._NATS_STREAM`, `..._NATS_SUBJECT_PREFIX`), read
+ * before their {@linkcode ENV_ALIASES}; `tokio`, `memory` and `inprocess`
+ * mean `local`. The README's configuration table lists them by key.
  *
  * Empty values count as unset.
  *
@@ -97,7 +113,7 @@ export function configFromEnv(
 export function envInput(
   env: Record<string, string | undefined>,
 ): { transport?: unknown; source?: string; nats: Record<string, unknown> } {
-  const get = (name: keyof typeof ENV_VARIABLES): string | undefined => {
+  const get = (name: string): string | undefined => {
     let value = env[name];
     if (value === undefined || value.trim() === "") {
       const alias = Object.entries(ENV_ALIASES).find(([, v]) => v === name);
@@ -118,7 +134,7 @@ export function envInput(
   const nats: Record<string, unknown> = {};
   for (const [name, path] of Object.entries(ENV_VARIABLES)) {
     if (!path.startsWith("nats.")) continue;
-    const value = get(name as keyof typeof ENV_VARIABLES);
+    const value = get(name);
     if (value === undefined) continue;
     const key = path.slice("nats.".length);
     nats[key] = key === "servers"

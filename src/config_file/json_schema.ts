@@ -1,40 +1,88 @@
-// The JSON Schema of a configuration file, generated from the config's
-// field tables (`deno task schema` writes it to
-// schema/event-bus-config.schema.json).
+// The JSON Schema of a configuration file, generated from the settings
+// table and its words (src/config/settings.ts, settings_docs.ts); `deno task
+// schema` writes it to schema/event-bus-config.schema.json.
 
-import { natsFields } from "../config/nats_config.ts";
-import { configFields, TRANSPORTS } from "../config/config.ts";
-import { type Field, nonEmpty, oneOf } from "../config/_checks.ts";
 import {
-  BUS_KEYS,
-  envVariableOf,
-  type KeyInfo,
-  NATS_KEYS,
-  SECRET_FILE_KEYS,
-  snakeCase,
-} from "./keys.ts";
+  BUS_SETTINGS,
+  envName,
+  NATS_SETTINGS,
+  type Setting,
+} from "../config/settings.ts";
+import {
+  BUS_DOCS,
+  NATS_DOCS,
+  type SettingDoc,
+} from "../config/settings_docs.ts";
+import { BUS_KEYS, NATS_KEYS, snakeCase } from "./keys.ts";
 
 type JsonSchema = Record<string, unknown>;
 
 /** Where the committed schema is published (for `"$schema"`). */
 export const CONFIG_SCHEMA_FILE = "schema/event-bus-config.schema.json";
 
-function property(field: Field, info: KeyInfo, path: string): JsonSchema {
-  const out: JsonSchema = { ...field.json };
-  const env = envVariableOf(path);
-  out.description = `${info.description}${
-    env === undefined ? "" : ` Environment: ${env}.`
-  }`;
-  const fallback = field.default ?? info.default;
-  if (fallback !== undefined) out.default = fallback;
+/** The JSON Schema of a setting's values, as a file holds them. */
+function valueSchema(row: Setting): JsonSchema {
+  switch (row.type) {
+    case "nonEmpty":
+    case "secret":
+      return { type: "string", minLength: 1 };
+    case "boolean":
+      return { type: "boolean" };
+    case "int":
+      return { type: "integer", minimum: row.min ?? 0 };
+    case "enum":
+      return { type: "string", enum: [...row.values!] };
+    case "servers":
+      return {
+        anyOf: [
+          { type: "string" },
+          { minItems: 1, type: "array", items: { type: "string" } },
+        ],
+      };
+    case "object":
+      return { type: "object" };
+    default:
+      return { type: "string" };
+  }
+}
+
+/** A file key's schema: its values, words, environment and default. */
+function property(
+  row: Setting,
+  env: string,
+  text: string,
+  shown?: string,
+): JsonSchema {
+  const out = valueSchema(row);
+  const fallback = shown === undefined || shown.startsWith("(")
+    ? ""
+    : ` Default: ${shown.replaceAll("`", "")}.`;
+  const variable = row.env ? ` Environment: ${env}.` : "";
+  out.description = `${text}${
+    row.default === undefined ? fallback : ""
+  }${variable}`;
+  if (row.default !== undefined) out.default = row.default;
   return out;
 }
 
-/** The field of a file key: the config's, or a file path for `*File`. */
-function fieldOf(fields: Record<string, Field>, key: string): Field {
-  if (Object.hasOwn(fields, key)) return fields[key];
-  if (Object.hasOwn(SECRET_FILE_KEYS, key)) return nonEmpty();
-  throw new Error(`configFileJsonSchema: no field for the file key "${key}"`);
+/** The schemas of a section's file keys (a secret's `<key>File` too). */
+function entries(
+  section: string,
+  keys: readonly string[],
+  rows: Record<string, Setting>,
+  docs: Record<string, SettingDoc>,
+): [string, JsonSchema][] {
+  return keys.map((key) => {
+    if (Object.hasOwn(rows, key)) {
+      const doc = docs[key];
+      return [
+        key,
+        property(rows[key], envName(section, key), doc.text, doc.shown),
+      ];
+    }
+    const secret = key.slice(0, -"File".length);
+    return [key, property({ type: "nonEmpty" }, "", docs[secret].file!)];
+  });
 }
 
 /** Each key under its camelCase and snake_case names. */
@@ -60,37 +108,24 @@ function section(key: string): string {
  * the top level, or in an `event_bus` / `eventBus` section.
  */
 export function configFileJsonSchema(): Record<string, unknown> {
-  const nats = natsFields();
-  for (const key in nats) {
-    if (!Object.hasOwn(NATS_KEYS, key)) {
-      throw new Error(`configFileJsonSchema: nats.${key} is not a file key`);
-    }
-  }
   const defs: Record<string, JsonSchema> = {};
-  const natsEntries: [string, JsonSchema][] = Object.keys(NATS_KEYS).map(
-    (key) => [
-      key,
-      property(fieldOf(nats, key), NATS_KEYS[key], `nats.${key}`),
-    ],
-  );
+  const natsEntries = entries("nats", NATS_KEYS, NATS_SETTINGS, NATS_DOCS);
   current = "nats";
   for (const [key, schema] of natsEntries) defs[section(key)] = schema;
   const natsProperties = withAliases(
     natsEntries.map(([key]) => [key, { $ref: `#/$defs/${section(key)}` }]),
   );
-  const bus = { ...configFields().local, transport: oneOf(TRANSPORTS) };
-  const busEntries: [string, JsonSchema][] = Object.keys(BUS_KEYS).map(
-    (key) => [
-      key,
-      key === "nats"
-        ? {
-          type: "object",
-          description: BUS_KEYS.nats.description,
-          properties: natsProperties,
-          additionalProperties: false,
-        }
-        : property(fieldOf(bus, key), BUS_KEYS[key], key),
-    ],
+  const busEntries = entries("", BUS_KEYS, BUS_SETTINGS, BUS_DOCS).map((
+    [key, schema],
+  ): [string, JsonSchema] =>
+    key === "nats"
+      ? [key, {
+        type: "object",
+        description: BUS_DOCS.nats.text,
+        properties: natsProperties,
+        additionalProperties: false,
+      }]
+      : [key, schema]
   );
   current = "bus";
   for (const [key, schema] of busEntries) defs[section(key)] = schema;

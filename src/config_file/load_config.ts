@@ -15,13 +15,16 @@ import {
 } from "../config/config.ts";
 import type { NatsConfigInput } from "../config/nats_config.ts";
 import { envInput, envNameFor } from "../config/env.ts";
-import { JsoncSyntaxError, parseJsonc } from "./jsonc.ts";
+import {
+  isRecord,
+  type Origin,
+  readDocument,
+  readSecretFiles,
+} from "./read_document.ts";
 import {
   BUS_KEYS,
   canonicalKey,
-  type KeyInfo,
   NATS_KEYS,
-  SECRET_FILE_KEYS,
   snakeCase,
   suggest,
 } from "./keys.ts";
@@ -57,14 +60,6 @@ export interface LoadConfigOptions {
   /** Settings that win over the file and the environment. */
   overrides?: LoadConfigOverrides;
 }
-
-/** Where a setting came from, for error messages. */
-type Origin =
-  | { kind: "file"; key: string }
-  | { kind: "env" }
-  | { kind: "override" };
-
-const EXTENSIONS = [".json", ".jsonc", ".toml"] as const;
 
 /**
  * Loads the configuration: defaults < file < environment < overrides, then
@@ -174,65 +169,6 @@ export async function loadConfig(
   }
 }
 
-/** Reads and parses the file; its root must be a table/object. */
-async function readDocument(
-  file: string,
-  readTextFile: (path: string) => Promise<string>,
-): Promise<Record<string, unknown>> {
-  const extension = EXTENSIONS.find((e) => file.toLowerCase().endsWith(e));
-  if (extension === undefined) {
-    throw new ConfigError([{
-      path: file,
-      message: "expected a .json, .jsonc or .toml file",
-    }]);
-  }
-  let text: string;
-  try {
-    text = await readTextFile(file);
-  } catch (error) {
-    throw new ConfigError([{
-      path: file,
-      message: `cannot read it (${errorText(error)})`,
-    }], { cause: error });
-  }
-  // The TOML parser is loaded when a TOML file is read: a program (or a
-  // bundle) that imports this entry for createEventBus alone does not carry
-  // it.
-  const toml = extension === ".toml" ? await import("smol-toml") : undefined;
-  let root: unknown;
-  try {
-    root = toml !== undefined
-      ? toml.parse(text)
-      : parseJsonc(text, extension === ".jsonc");
-  } catch (error) {
-    if (error instanceof JsoncSyntaxError) {
-      const format = extension === ".json" ? "JSON" : "JSONC";
-      throw new ConfigError([{
-        path: file,
-        message: `not valid ${format}: ${error.message}`,
-      }]);
-    }
-    if (toml !== undefined && error instanceof toml.TomlError) {
-      // The first line only: the rest quotes the file (maybe a secret).
-      const what = error.message.split("\n")[0]
-        .replace(/^Invalid TOML document: /, "");
-      throw new ConfigError([{
-        path: file,
-        message:
-          `not valid TOML: ${what} at line ${error.line}, column ${error.column}`,
-      }]);
-    }
-    throw error;
-  }
-  if (!isRecord(root)) {
-    throw new ConfigError([{
-      path: file,
-      message: `expected an object at the top level, got ${kindOf(root)}`,
-    }]);
-  }
-  return root;
-}
-
 /**
  * Picks the event bus section, checks its keys, renames them to camelCase
  * and reads the `*_file` secrets.
@@ -270,7 +206,7 @@ async function fileInput(
 
   const rename = (
     object: Record<string, unknown>,
-    known: Record<string, KeyInfo>,
+    known: readonly string[],
     where: string,
     ignore: string[],
   ): Record<string, unknown> => {
@@ -319,72 +255,6 @@ async function fileInput(
   return { section, fromFile };
 }
 
-/** Replaces `tokenFile` & co. with the files' contents. */
-async function readSecretFiles(
-  file: string,
-  nats: Record<string, unknown>,
-  readTextFile: (path: string) => Promise<string>,
-  origins: Map<string, Origin>,
-  issues: ValidationIssue[],
-): Promise<void> {
-  for (const [fileKey, target] of Object.entries(SECRET_FILE_KEYS)) {
-    if (!(fileKey in nats)) continue;
-    const origin = origins.get(`nats.${fileKey}`) as { key: string };
-    const at = `${file}: ${origin.key}`;
-    const path = nats[fileKey];
-    delete nats[fileKey];
-    origins.delete(`nats.${fileKey}`);
-    if (target in nats) {
-      issues.push({
-        path: at,
-        message: `set either ${snakeCase(target)} or ${
-          snakeCase(fileKey)
-        }, not both`,
-      });
-      continue;
-    }
-    if (typeof path !== "string" || path.trim() === "") {
-      issues.push({
-        path: at,
-        message: `expected the path of a file, got ${kindOf(path)}${
-          path === "" ? " (empty)" : ""
-        }`,
-      });
-      continue;
-    }
-    const resolved = resolvePath(file, path);
-    let text: string;
-    try {
-      text = await readTextFile(resolved);
-    } catch (error) {
-      issues.push({
-        path: at,
-        message: `cannot read ${JSON.stringify(resolved)} (${
-          errorText(error)
-        })`,
-      });
-      continue;
-    }
-    const value = target === "creds" ? text : text.trimEnd();
-    if (value.trim() === "") {
-      issues.push({
-        path: at,
-        message: `${JSON.stringify(resolved)} is empty`,
-      });
-      continue;
-    }
-    nats[target] = value;
-    origins.set(`nats.${target}`, { kind: "file", key: origin.key });
-  }
-}
-
-/** A path relative to the config file's directory, unless absolute. */
-function resolvePath(file: string, path: string): string {
-  if (/^(?:[\\/]|[A-Za-z]:[\\/])/.test(path)) return path;
-  const slash = Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\"));
-  return slash === -1 ? path : `${file.slice(0, slash + 1)}${path}`;
-}
-
 /** Names where a failing config path came from. */
 function describePath(
   path: string,
@@ -419,19 +289,9 @@ function describePath(
   return path === "" ? "(root)" : path;
 }
 
-function suggestion(key: string, known: Record<string, KeyInfo>): string {
+function suggestion(key: string, known: readonly string[]): string {
   const near = suggest(key, known);
   return near === undefined
-    ? ` (expected one of ${
-      Object.keys(known).map((k) => snakeCase(k)).join(", ")
-    })`
+    ? ` (expected one of ${known.map((k) => snakeCase(k)).join(", ")})`
     : ` (did you mean ${JSON.stringify(near)}?)`;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
