@@ -6,6 +6,7 @@
  */
 
 import { EventTypeError } from "./errors.ts";
+import { URI_REFERENCE } from "./_envelope_rules.ts";
 import { parseData } from "./_parse.ts";
 import { assertEventType, assertPattern, matchesPattern } from "./subject.ts";
 import {
@@ -61,7 +62,7 @@ class Catalog<S extends Record<string, EventSchema>>
     this.#base = options.schemaBase ?? DEFAULT_SCHEMA_BASE;
     this.#newer = options.newerVersions ?? "reject";
     if (
-      typeof this.#base !== "string" || !/^[^\s"<>\\^`{|}]+$/.test(this.#base)
+      typeof this.#base !== "string" || !URI_REFERENCE.test(this.#base)
     ) {
       throw new TypeError(
         `defineEvents: schemaBase must be the start of a URI, got ${
