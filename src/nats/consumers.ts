@@ -50,10 +50,10 @@ export function startOptions(from: StartFrom): Partial<ConsumerConfig> {
       opt_start_seq: from.sequence,
     };
   }
-  const time = from.time instanceof Date
-    ? from.time.toISOString()
-    : new Date(from.time).toISOString();
-  return { deliver_policy: DeliverPolicy.StartTime, opt_start_time: time };
+  return {
+    deliver_policy: DeliverPolicy.StartTime,
+    opt_start_time: new Date(from.time).toISOString(),
+  };
 }
 
 /**
