@@ -34,5 +34,5 @@
 
 export * from "./src/core/mod.ts";
 export * from "./src/local/mod.ts";
-export * from "./src/config/mod.ts";
+export * from "./src/config/root_exports.ts";
 export * from "./src/mcb/mod.ts";

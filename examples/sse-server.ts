@@ -32,7 +32,7 @@
  */
 
 import { configFromEnv, type EventBus, mcbEvents } from "../mod.ts";
-import { createEventBus } from "../src/config_file/mod.ts";
+import { createEventBus } from "../src/config/mod.ts";
 import { sseResponse } from "../src/sse/mod.ts";
 
 /** Options of {@linkcode startSseServer}. */

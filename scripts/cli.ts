@@ -29,8 +29,8 @@ import {
   type StartFrom,
   ValidationError,
 } from "../mod.ts";
-import { createEventBus } from "../src/config_file/mod.ts";
-import { loadConfig as loadConfigFile } from "../src/config_file/mod.ts";
+import { createEventBus } from "../src/config/mod.ts";
+import { loadConfig as loadConfigFile } from "../src/config/mod.ts";
 
 const USAGE = `Usage: deno task events -- <command> [options]
 

@@ -19,8 +19,8 @@ import {
   mcbEvents,
   ValidationError,
 } from "../mod.ts";
-import { createEventBus } from "../src/config_file/mod.ts";
-import { loadConfig } from "../src/config_file/mod.ts";
+import { createEventBus } from "../src/config/mod.ts";
+import { loadConfig } from "../src/config/mod.ts";
 import { startAudit } from "./demo/audit.ts";
 import { startCache } from "./demo/cache.ts";
 import { runIndexer } from "./demo/indexer.ts";

@@ -9,10 +9,7 @@
  * @module
  */
 
-import {
-  CONFIG_SCHEMA_FILE,
-  configFileJsonSchema,
-} from "../src/config_file/mod.ts";
+import { CONFIG_SCHEMA_FILE, configFileJsonSchema } from "../src/config/mod.ts";
 import {
   BUS_SETTINGS,
   envName,
@@ -24,7 +21,7 @@ import {
   NATS_DOCS,
   type SettingDoc,
 } from "../src/config/settings_docs.ts";
-import { snakeCase } from "../src/config_file/keys.ts";
+import { snakeCase } from "../src/config/keys.ts";
 
 /** The file's text, as committed. */
 export function schemaText(): string {

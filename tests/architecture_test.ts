@@ -62,7 +62,6 @@ Deno.test("src/ layers depend one way: core imports no transport, local, nats an
       sse: ["core"],
       protocol: ["core"],
       config: ["core", "local", "nats"],
-      config_file: ["core", "config"],
     };
     for (const target of imports) {
       if (!(allowed[layer] ?? ["core"]).includes(target)) {

@@ -12,7 +12,7 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { mcbEvents } from "../mod.ts";
-import { createEventBus } from "../src/config_file/mod.ts";
+import { createEventBus } from "../src/config/mod.ts";
 import {
   buildAdminPanel,
   describeBuild,

@@ -16,7 +16,7 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { type EventBus, mcbEvents } from "../mod.ts";
-import { createEventBus } from "../src/config_file/mod.ts";
+import { createEventBus } from "../src/config/mod.ts";
 import { startSseServer } from "../examples/sse-server.ts";
 import { launchChromium, waitFor } from "./_chromium.ts";
 import { freePort, startNatsServer } from "./nats_server.ts";

@@ -5,7 +5,7 @@
 // --from, stdin, SIGINT, --config, connection failure).
 import assert from "node:assert/strict";
 import { type CloudEvent, decodeCloudEvent, mcbEvents } from "../mod.ts";
-import { createEventBus } from "../src/config_file/mod.ts";
+import { createEventBus } from "../src/config/mod.ts";
 import { type CliIO, run } from "../scripts/cli.ts";
 import { freePort, startNatsServer } from "./nats_server.ts";
 

@@ -8,7 +8,7 @@ import {
   ENV_VARIABLES,
   Secret,
 } from "../mod.ts";
-import { createEventBus } from "../src/config_file/mod.ts";
+import { createEventBus } from "../src/config/mod.ts";
 
 function envError(env: Record<string, string | undefined>): ConfigError {
   try {

@@ -2,7 +2,7 @@
 // unknown keys, secret files, the examples and the committed JSON Schema.
 import assert from "node:assert/strict";
 import { ConfigError } from "../mod.ts";
-import { loadConfig, type LoadConfigOptions } from "../src/config_file/mod.ts";
+import { loadConfig, type LoadConfigOptions } from "../src/config/mod.ts";
 import { schemaText } from "../scripts/schema.ts";
 import { run } from "../scripts/cli.ts";
 

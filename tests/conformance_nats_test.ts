@@ -1,7 +1,7 @@
 // The conformance suite against the nats transport, on a real nats-server
 // (JetStream + WebSocket on loopback). Each case gets its own stream and
 // subject prefix, so cases never see each other's events.
-import { createEventBus } from "../src/config_file/mod.ts";
+import { createEventBus } from "../src/config/mod.ts";
 import { conformanceCases, conformanceEvents } from "../src/testing/mod.ts";
 import { startNatsServer } from "./nats_server.ts";
 

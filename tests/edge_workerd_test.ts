@@ -18,7 +18,7 @@ import assert from "node:assert/strict";
 import { Miniflare } from "miniflare";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { createEventBus } from "../src/config_file/mod.ts";
+import { createEventBus } from "../src/config/mod.ts";
 import { denoBundle } from "../scripts/bundle/deno_bundle.ts";
 import { type NatsServer, startNatsServer } from "./nats_server.ts";
 import { withTimeout } from "./_timeouts.ts";

@@ -243,7 +243,7 @@ Deno.test("history: a handler publishing during the replay sees its events after
 });
 
 Deno.test("history: createEventBus takes it from the config (local only); a bad value is a ConfigError", async () => {
-  const { createEventBus } = await import("../src/config_file/mod.ts");
+  const { createEventBus } = await import("../src/config/mod.ts");
   await using bus = await createEventBus(catalog, {
     transport: "local",
     history: 2,

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
 import { defineEvents } from "../mod.ts";
-import { createEventBus } from "../src/config_file/mod.ts";
+import { createEventBus } from "../src/config/mod.ts";
 import { NatsConnectionError, PublishRejectedError } from "../src/nats/mod.ts";
 import { startNatsServer } from "./nats_server.ts";
 import { withTimeout } from "./_timeouts.ts";

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { nanos, wsconnect } from "@nats-io/nats-core";
 import { jetstreamManager, StorageType } from "@nats-io/jetstream";
 import { defineEvents, type ErrorContext } from "../mod.ts";
-import { createEventBus } from "../src/config_file/mod.ts";
+import { createEventBus } from "../src/config/mod.ts";
 import {
   type ConnectionStatus,
   NatsConnectionError,

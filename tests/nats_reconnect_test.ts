@@ -18,7 +18,7 @@ import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { type NatsConnection, wsconnect } from "@nats-io/nats-core";
 import { defineEvents } from "../mod.ts";
-import { createEventBus } from "../src/config_file/mod.ts";
+import { createEventBus } from "../src/config/mod.ts";
 import type { ConnectionStatus } from "../src/nats/mod.ts";
 import { type NatsServer, startNatsServer } from "./nats_server.ts";
 import { withTimeout } from "./_timeouts.ts";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
 import { type CloudEvent, decodeCloudEvent, defineEvents } from "../mod.ts";
-import { createEventBus } from "../src/config_file/mod.ts";
+import { createEventBus } from "../src/config/mod.ts";
 import { type SseGap, sseResponse } from "../src/sse/mod.ts";
 import { type SseEvent, SseReader } from "./_sse_client.ts";
 import { startNatsServer } from "./nats_server.ts";

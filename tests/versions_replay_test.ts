@@ -14,7 +14,7 @@ import {
   type ErrorContext,
   type EventCatalog,
 } from "../mod.ts";
-import { createEventBus } from "../src/config_file/mod.ts";
+import { createEventBus } from "../src/config/mod.ts";
 import { startNatsServer } from "./nats_server.ts";
 import { withTimeout } from "./_timeouts.ts";
 import {

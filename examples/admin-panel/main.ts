@@ -22,7 +22,7 @@ import {
   mcbEvents,
   type NatsEventBus,
 } from "../../mod.ts";
-import { createEventBus } from "../../src/config_file/mod.ts";
+import { createEventBus } from "../../src/config/mod.ts";
 
 /** How many events the table keeps. */
 const MAX_ROWS = 100;

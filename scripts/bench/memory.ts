@@ -36,7 +36,7 @@
  */
 
 import { createLocalEventBus } from "../../mod.ts";
-import { createEventBus } from "../../src/config_file/mod.ts";
+import { createEventBus } from "../../src/config/mod.ts";
 import type { BenchResult, MemorySnapshot, MemorySummary } from "./harness.ts";
 import { alignTable, formatBytes } from "./harness.ts";
 import { catalog, payload } from "./local.ts";

@@ -63,7 +63,7 @@ import {
   type WsConnectionOptions,
 } from "@nats-io/nats-core";
 import { defineEvents } from "../../mod.ts";
-import { createEventBus } from "../../src/config_file/mod.ts";
+import { createEventBus } from "../../src/config/mod.ts";
 import type { NatsEventBus } from "../../src/nats/mod.ts";
 import type {
   BenchCase,

@@ -32,7 +32,7 @@ import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { type NatsConnection, wsconnect } from "@nats-io/nats-core";
 import { z } from "zod";
 import { defineEvents } from "../../mod.ts";
-import { createEventBus } from "../../src/config_file/mod.ts";
+import { createEventBus } from "../../src/config/mod.ts";
 import type { NatsEventBus } from "../../src/nats/mod.ts";
 import { catalogSchema, payload } from "./local.ts";
 import {

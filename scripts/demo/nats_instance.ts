@@ -22,7 +22,7 @@
  */
 
 import { configFromEnv, type ErrorHandler, mcbEvents } from "../../mod.ts";
-import { createEventBus } from "../../src/config_file/mod.ts";
+import { createEventBus } from "../../src/config/mod.ts";
 import { short } from "./shared.ts";
 
 const name = Deno.args[Deno.args.indexOf("--name") + 1];

@@ -6,7 +6,7 @@ import type {
   ErrorContext,
   NatsConfigInput,
 } from "../../mod.ts";
-import { createEventBus } from "../../src/config_file/mod.ts";
+import { createEventBus } from "../../src/config/mod.ts";
 import {
   type DeliveryBus,
   deliveryEvents,

@@ -7,7 +7,7 @@
 // is the parent's choice. Uses the default onError (console.error).
 import { z } from "zod";
 import { defineEvents } from "../../mod.ts";
-import { createEventBus } from "../../src/config_file/mod.ts";
+import { createEventBus } from "../../src/config/mod.ts";
 
 const [url, user, name] = Deno.args;
 const pass = Deno.env.get("MCB_TLS_CHILD_PASS") ?? "";

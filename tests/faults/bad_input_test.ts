@@ -25,7 +25,7 @@ import {
   EventTypeError,
   ValidationError,
 } from "../../mod.ts";
-import { createEventBus } from "../../src/config_file/mod.ts";
+import { createEventBus } from "../../src/config/mod.ts";
 import { PublishRejectedError } from "../../src/nats/mod.ts";
 import { startNatsServer } from "../nats_server.ts";
 import { withTimeout } from "../_timeouts.ts";

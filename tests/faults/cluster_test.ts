@@ -14,7 +14,7 @@ import { z } from "zod";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { defineEvents } from "../../mod.ts";
-import { createEventBus } from "../../src/config_file/mod.ts";
+import { createEventBus } from "../../src/config/mod.ts";
 import type { ConnectionStatus, NatsEventBus } from "../../src/nats/mod.ts";
 import { type ClusterNode, startNatsCluster } from "./_cluster.ts";
 import { withTimeout } from "../_timeouts.ts";

@@ -12,7 +12,7 @@ import { z } from "zod";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { defineEvents, type ErrorContext, OverflowError } from "../../mod.ts";
-import { createEventBus } from "../../src/config_file/mod.ts";
+import { createEventBus } from "../../src/config/mod.ts";
 import { startNatsServer } from "../nats_server.ts";
 import { Accounting, sleep } from "./_accounting.ts";
 import {

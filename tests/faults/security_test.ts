@@ -22,7 +22,7 @@ import {
   type ErrorContext,
   parseConfig,
 } from "../../mod.ts";
-import { createEventBus } from "../../src/config_file/mod.ts";
+import { createEventBus } from "../../src/config/mod.ts";
 import {
   NatsConnectionError,
   type NatsEventBus,

@@ -2,7 +2,7 @@
 // @mcb/event-bus/config (the factory knows both transports, so the NATS
 // client is in the bundle).
 import { defineEvents } from "../../../mod.ts";
-import { createEventBus } from "../../../src/config_file/mod.ts";
+import { createEventBus } from "../../../src/config/mod.ts";
 import { miniSchemas } from "./_mini_schemas.ts";
 
 const events = defineEvents(miniSchemas);

@@ -7,12 +7,8 @@ import {
   envName,
   NATS_SETTINGS,
   type Setting,
-} from "../config/settings.ts";
-import {
-  BUS_DOCS,
-  NATS_DOCS,
-  type SettingDoc,
-} from "../config/settings_docs.ts";
+} from "./settings.ts";
+import { BUS_DOCS, NATS_DOCS, type SettingDoc } from "./settings_docs.ts";
 import { BUS_KEYS, NATS_KEYS, snakeCase } from "./keys.ts";
 
 type JsonSchema = Record<string, unknown>;

@@ -2,11 +2,7 @@
 // (src/config/settings.ts): each setting's key and its snake_case form, but
 // not `function` settings, and after a secret its `<key>File`.
 
-import {
-  BUS_SETTINGS,
-  NATS_SETTINGS,
-  type Setting,
-} from "../config/settings.ts";
+import { BUS_SETTINGS, NATS_SETTINGS, type Setting } from "./settings.ts";
 
 /** The file keys (camelCase) of a table of settings, in its order. */
 function fileKeys(rows: object): string[] {

@@ -12,9 +12,9 @@ import {
   type EventBusConfig,
   parseConfig,
   type TransportName,
-} from "../config/config.ts";
-import type { NatsConfigInput } from "../config/nats_config.ts";
-import { envInput, envNameFor } from "../config/env.ts";
+} from "./config.ts";
+import type { NatsConfigInput } from "./nats_config.ts";
+import { envInput, envNameFor } from "./env.ts";
 import {
   isRecord,
   type Origin,
