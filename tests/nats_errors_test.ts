@@ -99,8 +99,8 @@ Deno.test("nats errors: max payload, a closed or draining connection are not ret
   assert.equal(isRetryable(payload), false);
   assert.equal(isRetryable(new errors.ClosedConnectionError()), false);
   assert.equal(isRetryable(new errors.DrainingConnectionError()), false);
-  // Unknown errors are not retried blindly.
-  assert.equal(isRetryable(new Error("something else")), false);
+  // Anything else is retried until publishTimeout (same message id).
+  assert.equal(isRetryable(new Error("something else")), true);
 });
 
 Deno.test("src/nats matches no error message text", async () => {

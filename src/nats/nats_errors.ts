@@ -69,33 +69,21 @@ export const isConsumerNotFound = (error: unknown): boolean =>
   isApiError(error, JetStreamApiCodes.ConsumerNotFound);
 
 /**
- * Whether another publish attempt may succeed where `error` failed: a
- * timeout, no responders (an election, a restart), a lost connection, or a
- * JetStream API error with a 5xx status (temporarily unavailable). Never a
- * refusal: permissions, a closed or draining connection, invalid arguments
- * (a payload above `max_payload`), or a 4xx JetStream API error.
+ * Whether another publish attempt may succeed where `error` failed: yes
+ * (until `publishTimeout`; retries reuse the message id, so they never
+ * store twice) unless it is a refusal: permissions, a closed or draining
+ * connection, an invalid argument (a payload above `max_payload`), or a
+ * JetStream API error with a 4xx status. A timeout, no responders (an
+ * election, a restart), a lost connection or a 5xx API error is retried.
  */
 export function isRetryable(error: unknown): boolean {
-  if (
-    has(
-      error,
-      errors.PermissionViolationError,
-      errors.ClosedConnectionError,
-      errors.DrainingConnectionError,
-      errors.InvalidArgumentError,
-      errors.InvalidOperationError,
-      errors.InvalidSubjectError,
-    )
-  ) {
-    return false;
-  }
-  return has(
+  return !has(
     error,
-    errors.TimeoutError,
-    errors.NoRespondersError,
-    errors.RequestError,
-    errors.ConnectionError,
-  ) || chain(error).some((e) =>
-    e instanceof JetStreamApiError && e.status >= 500
+    errors.PermissionViolationError,
+    errors.ClosedConnectionError,
+    errors.DrainingConnectionError,
+    errors.InvalidArgumentError,
+  ) && !chain(error).some((e) =>
+    e instanceof JetStreamApiError && e.status < 500
   );
 }
