@@ -155,12 +155,15 @@ async function partitionRun(plan: Plan): Promise<void> {
       await open("m-cut", cutNode),
       await open("m-maj", majority[1]),
     ];
+    /** When each group delivery was handled (the test's own clock). */
+    const handledAt: number[] = [];
     const subs = [
       fan.subscribe("order.*", (e) => seen(e.id)),
       ...members.map((bus, i) => {
         const handled = acc.group("g", `m${i + 1}`);
         return bus.subscribe("order.*", async (e) => {
           await sleep(1);
+          handledAt.push(Date.now());
           handled(e.id);
         }, { group: "g" });
       }),
@@ -288,6 +291,9 @@ async function partitionRun(plan: Plan): Promise<void> {
         ` warm-up ${plan.warmMs} ms, replicas current ${healedIn} ms after the heal,` +
         ` delivery caught up ${waited} ms after the last publish; acks during the cut:` +
         ` ${cut} side ${during(acks.cut)}, majority ${during(acks.majority)};` +
+        ` group deliveries handled while cut ${
+          between(handledAt, cutAt, healAt)
+        };` +
         ` fan-out on ${plan.fanoutOnCut ? cut : majority[0].name};` +
         ` rejections ${JSON.stringify(acc.rejections())};` +
         ` reports ${JSON.stringify(reportKinds(buses))}; nodes after ${
@@ -308,12 +314,15 @@ async function partitionRun(plan: Plan): Promise<void> {
       assert.equal(onMajority?.name, atCut?.leader, "the leader stayed");
       assert.ok(during(acks.majority) > 0, "majority acks, follower cut");
     }
-    // A group repeats only what its members held or were handed by a
-    // consumer leader on the cut side: at most one fetch (PREFETCH) per
-    // member. Publishes retry through the cut (publishTimeout 30 s, the cut
-    // at most 6 s plus an election): none may reject.
+    // A group repeats what its members held at the cut (one fetch,
+    // PREFETCH, per member) and what a consumer leader on the cut side
+    // handed out while cut: those acks cannot reach a quorum, so the events
+    // come back (seen: 45 repeats in a 3.9 s cut of the leader, with a
+    // backlog). Publishes retry through the cut (publishTimeout 30 s, the
+    // cut at most 6 s plus an election): none may reject.
+    const handledWhileCut = between(handledAt, cutAt, healAt);
     acc.assertDelivery({
-      groupDuplicatesAtMost: members.length * PREFETCH,
+      groupDuplicatesAtMost: members.length * PREFETCH + handledWhileCut,
       rejectionsAtMost: 0,
     });
     acc.assertStream(
