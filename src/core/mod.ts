@@ -72,6 +72,6 @@ export {
   ValidationError,
 } from "./errors.ts";
 export type { ValidationIssue } from "./errors.ts";
-export type { BusOptions } from "./bus_options.ts";
+export type { BusOptions } from "./base_bus.ts";
 export { Secret } from "./secret.ts";
 export { redactUrl } from "./redact.ts";
