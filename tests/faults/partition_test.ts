@@ -130,7 +130,7 @@ async function partitionRun(plan: Plan): Promise<void> {
   };
   const natsUrls = cluster.nodes.map((n) => n.server.natsUrl);
   const admin = await connect({ servers: natsUrls, timeout: 5000 });
-  const jsm = await jetstreamManager(admin, { timeout: 5000 });
+  const jsm = await jetstreamManager(admin, { timeout: 15_000 });
   const cluster0 = async () => (await jsm.streams.info(stream)).cluster;
   const buses: WatchedBus[] = [];
   const open = async (name: string, node: ClusterNode) => {
@@ -219,7 +219,7 @@ async function partitionRun(plan: Plan): Promise<void> {
       return r[cut] === 0 &&
         majority.every((n) => r[n.name] === routesBefore[n.name] / 2);
     };
-    await until(`${cut} without routes`, 5000, isolated);
+    await until(`${cut} without routes`, 15_000, isolated);
     const selfView = (await view(cutNode, stream)).leader;
     // The leader the majority side sees: elected there if the leader was cut.
     let onMajority: { name: string; at: number } | undefined;
