@@ -31,6 +31,7 @@ import {
   type WatchedBus,
 } from "./_buses.ts";
 import { withTimeout } from "../_timeouts.ts";
+import { natsServerPath } from "../nats_server.ts";
 
 const RUNS = 5;
 /** Messages a group member fetches at once (src/nats/consumers.ts). */
@@ -358,7 +359,24 @@ async function partitionRun(plan: Plan): Promise<void> {
   }
 }
 
+/**
+ * The scenario needs nats-server 2.10+: on 2.9.10 replicas lag or number
+ * messages differently after a partition (the soak test's evidence, and CI
+ * runs whose read-back landed on a replica one event behind), so neither
+ * consumers nor a read-back are trustworthy there. It runs in the 2.10 lane
+ * (`deno task test:faults:2.10`); docs/guarantees.md says 2.9.10 is not
+ * proven under partitions.
+ */
+const version = new TextDecoder().decode(
+  new Deno.Command(natsServerPath(), { args: ["--version"] }).outputSync()
+    .stdout,
+).match(/v(\d+)\.(\d+)/);
+const partitionServer = version !== null &&
+  (Number(version[1]) > 2 ||
+    (Number(version[1]) === 2 && Number(version[2]) >= 10));
+
 Deno.test({
+  ignore: !partitionServer,
   name:
     "faults (nats cluster, R3, route proxies): a partition cutting the stream leader off loses no acknowledged event",
   ...NO_SANITIZERS,
