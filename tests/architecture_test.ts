@@ -172,3 +172,23 @@ Deno.test("src/ has no import circle, type-only imports included", async () => {
   assert.ok(graph.size > 50, `read ${graph.size} modules`);
   assert.deepEqual(importCircles(graph), []);
 });
+
+// NATS errors are classified by class and JetStream API code
+// (src/nats/nats_errors.ts), never by matching their message text.
+Deno.test("src/nats matches no error message text", async () => {
+  const offenders: string[] = [];
+  for await (
+    const entry of Deno.readDir(new URL("src/nats/", root))
+  ) {
+    if (!entry.name.endsWith(".ts")) continue;
+    const text = await Deno.readTextFile(
+      new URL(`src/nats/${entry.name}`, root),
+    );
+    text.split("\n").forEach((line: string, i: number) => {
+      if (/\.(test|exec)\(.*(message|text\b|String\()/.test(line)) {
+        offenders.push(`${entry.name}:${i + 1}: ${line.trim()}`);
+      }
+    });
+  }
+  assert.deepEqual(offenders, []);
+});

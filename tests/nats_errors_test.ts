@@ -7,7 +7,8 @@
 // permission and authentication tests/faults/security_test.ts and
 // tests/nats_auth_test.ts; stream configuration tests/nats_server_test.ts;
 // timeout tests/nats_connection_test.ts; max payload
-// tests/faults/bad_input_test.ts.
+// tests/faults/bad_input_test.ts. That src/nats reads no message text is
+// checked in tests/architecture_test.ts.
 import assert from "node:assert/strict";
 import { errors } from "@nats-io/nats-core";
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
@@ -101,22 +102,4 @@ Deno.test("nats errors: max payload, a closed or draining connection are not ret
   assert.equal(isRetryable(new errors.DrainingConnectionError()), false);
   // Anything else is retried until publishTimeout (same message id).
   assert.equal(isRetryable(new Error("something else")), true);
-});
-
-Deno.test("src/nats matches no error message text", async () => {
-  const offenders: string[] = [];
-  for await (
-    const entry of Deno.readDir(new URL("../src/nats/", import.meta.url))
-  ) {
-    if (!entry.name.endsWith(".ts")) continue;
-    const text = await Deno.readTextFile(
-      new URL(`../src/nats/${entry.name}`, import.meta.url),
-    );
-    text.split("\n").forEach((line, i) => {
-      if (/\.(test|exec)\(.*(message|text\b|String\()/.test(line)) {
-        offenders.push(`${entry.name}:${i + 1}: ${line.trim()}`);
-      }
-    });
-  }
-  assert.deepEqual(offenders, []);
 });
