@@ -269,3 +269,56 @@ Deno.test("publish(): a versioned type's dataschema must name one of its version
   ]]);
   await Promise.all([bus.close(), trusting.close()]);
 });
+
+Deno.test("local publish: an older version is upcast once per event, whatever the subscribers; the current version never", async () => {
+  let upcasts = 0;
+  const counted = defineEvents({
+    "item.changed": versioned({
+      version: 2,
+      schema: v2,
+      history: [{
+        version: 1,
+        schema: v1,
+        upcast: (d: { name: string }) => {
+          upcasts++;
+          return { ...d, tags: [] };
+        },
+      }],
+    }),
+  });
+  const bus = createLocalEventBus(counted, { history: 8 });
+  const seen: unknown[] = [];
+  for (let i = 0; i < 3; i++) {
+    bus.subscribe("item.*", (e) => void seen.push(e.data));
+  }
+  bus.subscribe("item.changed", (e) => void seen.push(e.data), { group: "g" });
+  bus.subscribe("item.changed", (e) => void seen.push(e.data), { group: "g" });
+  const published = await bus.publish(
+    "item.changed",
+    { name: "old" } as never,
+    {
+      dataschema: counted.dataschema("item.changed", 1),
+    },
+  );
+  assert.equal(upcasts, 1, "one upcast for four deliveries");
+  assert.deepEqual(
+    published.data,
+    { name: "old" },
+    "publish returns what was published",
+  );
+  assert.equal(seen.length, 4);
+  for (const data of seen) assert.deepEqual(data, { name: "old", tags: [] });
+  await bus.publish("item.changed", { name: "new", tags: ["t"] });
+  assert.equal(upcasts, 1, "the current version is not upcast");
+  // A replay from the ring delivers the upcast event, not a second upcast.
+  const replayed: unknown[] = [];
+  await bus.subscribe("item.changed", (e) => void replayed.push(e.data), {
+    from: "all",
+  }).ready;
+  assert.deepEqual(replayed, [{ name: "old", tags: [] }, {
+    name: "new",
+    tags: ["t"],
+  }]);
+  assert.equal(upcasts, 1, "replay reuses the upcast event");
+  await bus.close();
+});

@@ -1,6 +1,7 @@
 /**
- * What every transport shares: envelope building, handler isolation,
- * counters, `events()`, `once()` and close bookkeeping. A transport extends
+ * What every transport shares: publish (envelopes are built by
+ * `event_builder.ts`), subscribe, handler isolation, counters, `events()`,
+ * `once()` and close bookkeeping. A transport extends
  * {@linkcode BaseEventBus} and implements delivery (`_attach`, `_detach`,
  * `_send`, `_hasSubscribers`, `_shutdown`).
  *
@@ -24,61 +25,24 @@ import type {
   SubscribeOptions,
   Subscription,
 } from "./bus.ts";
-export { BusSubscription } from "./subscription.ts";
-import type {
-  EventCatalog,
-  EventInput,
-  EventSchema,
-  EventType,
-} from "./catalog.ts";
-import { parseData } from "./_parse.ts";
-import { applyEnvelopeOptions, type CloudEvent } from "./envelope.ts";
+import type { EventCatalog, EventInput, EventType } from "./catalog.ts";
+import type { CloudEvent } from "./envelope.ts";
+import { type BusOptions, defaultOnError } from "./bus_options.ts";
+import {
+  type EventBuilder,
+  eventBuilder,
+  type Lane,
+  namesOlderVersion,
+} from "./event_builder.ts";
 import { BusClosedError, EventTypeError } from "./errors.ts";
 import { createEventStream, type StreamHost, waitForEvent } from "./streams.ts";
 import { BusSubscription } from "./subscription.ts";
-import { Clock, IdGenerator, randomId } from "./_clock.ts";
+import { checkSubscribe } from "./subscribe_options.ts";
+import { randomId } from "./_clock.ts";
 
-/** Options every transport accepts. */
-export interface BusOptions {
-  /**
-   * CloudEvents `source` of published events: a URI-reference naming this
-   * instance.
-   *
-   * @default {"/mcb/event-bus/<random id>"}
-   */
-  source?: string;
-  /**
-   * Receives handler errors, invalid events and overflow reports.
-   *
-   * @default {console.error}
-   */
-  onError?: ErrorHandler;
-  /**
-   * Validate `data` at publish. Turn off only for trusted producers whose
-   * data is known to fit the schema (receivers on the nats transport still
-   * validate).
-   *
-   * @default {true}
-   */
-  validate?: boolean;
-}
-
-/**
- * Per event type: what a publish needs from the catalog, and the
- * transport's own state for the type (e.g. its subscribers), so that a
- * publish looks the type up once.
- */
-export interface Lane<R = unknown> {
-  /** The current schema of `data`. */
-  readonly schema: EventSchema;
-  /**
-   * The current version's dataschema for types declared with `versioned()`
-   * (a publish may name an older version), else `undefined`.
-   */
-  readonly dataschema: string | undefined;
-  /** The transport's state for this type (`undefined` until it sets it). */
-  route: R | undefined;
-}
+export type { BusOptions } from "./bus_options.ts";
+export type { Lane } from "./event_builder.ts";
+export { BusSubscription } from "./subscription.ts";
 
 /** The shared implementation of {@linkcode EventBus}. */
 export abstract class BaseEventBus<
@@ -97,10 +61,7 @@ export abstract class BaseEventBus<
     invalid: 0,
   };
   #onError: ErrorHandler;
-  #validate: boolean;
-  #ids = new IdGenerator();
-  #lanes = new Map<string, Lane<R>>();
-  #clock = new Clock();
+  #builder: EventBuilder<R>;
   #subscriptions = new Set<BusSubscription>();
   #closing: Promise<void> | undefined;
   #running = 0;
@@ -114,7 +75,11 @@ export abstract class BaseEventBus<
     this.source = options.source ??
       `/mcb/event-bus/${randomId(10)}`;
     this.#onError = options.onError ?? defaultOnError;
-    this.#validate = options.validate ?? true;
+    this.#builder = eventBuilder(
+      catalog,
+      this.source,
+      options.validate ?? true,
+    );
   }
 
   get closed(): boolean {
@@ -127,62 +92,18 @@ export abstract class BaseEventBus<
    * @throws {EventTypeError} when `type` is not in the catalog.
    */
   protected lane(type: string): Lane<R> {
-    return this.#lanes.get(type) ?? this.#newLane(type);
-  }
-
-  /** Validates and wraps `data` in an envelope. Throws on bad input. */
-  protected buildEvent(
-    type: string,
-    data: unknown,
-    options: PublishOptions | undefined,
-    lane: Lane<R> = this.lane(type),
-  ): CloudEvent {
-    let value = data;
-    if (this.#validate) {
-      // A producer may publish an older version of a versioned type it
-      // still speaks, by naming it in `dataschema`: parseAs checks the data
-      // against that version. Everything else is checked against the
-      // current schema.
-      value = lane.dataschema !== undefined && options?.dataschema !== undefined
-        ? this.catalog.parseAs(type, data, options.dataschema)
-        : parseData(type, lane.schema, data);
-    }
-    const event: Record<string, unknown> = {
-      specversion: "1.0",
-      id: this.#ids.next(),
-      source: this.source,
-      type,
-      time: this.#clock.now(),
-      datacontenttype: "application/json",
-      data: value,
-    };
-    if (lane.dataschema !== undefined) event.dataschema = lane.dataschema;
-    if (options !== undefined) applyEnvelopeOptions(event, type, options);
-    return event as unknown as CloudEvent;
-  }
-
-  /** What publishing `type` needs from the catalog, looked up once. */
-  #newLane(type: string): Lane<R> {
-    const catalog = this.catalog;
-    if (!catalog.has(type)) {
-      throw new EventTypeError(type, "it is not in the event catalog");
-    }
-    const lane: Lane<R> = {
-      schema: catalog.schemas[type],
-      dataschema: catalog.publishedDataschema(type),
-      route: undefined,
-    };
-    this.#lanes.set(type, lane);
-    return lane;
+    return this.#builder.lane(type);
   }
 
   /**
    * Hands the built event to the transport; resolves once accepted. `lane`
-   * is the lane of `event.type`.
+   * is the lane of `event.type`; `older` is the publish's version decision
+   * (see `namesOlderVersion`): the event names an older version of its type.
    */
   protected abstract _send(
     event: CloudEvent,
     lane: Lane<R>,
+    older: boolean,
   ): Promise<void> | void;
   /** Starts delivering to a new subscription. */
   protected abstract _attach(sub: BusSubscription): void;
@@ -203,16 +124,18 @@ export abstract class BaseEventBus<
     }
     let event: CloudEvent;
     let lane: Lane<R>;
+    let older: boolean;
     try {
-      lane = this.lane(type);
-      event = this.buildEvent(type, data, options, lane);
+      lane = this.#builder.lane(type);
+      older = namesOlderVersion(lane, options);
+      event = this.#builder.build(lane, data, options, older);
     } catch (error) {
       this.counters.invalid++;
       return Promise.reject(error);
     }
     let sent: Promise<void> | void;
     try {
-      sent = this._send(event, lane);
+      sent = this._send(event, lane, older);
     } catch (error) {
       // publish() never throws: a transport's synchronous refusal (size,
       // encoding) is a rejection like any other; a bad value is invalid.
@@ -250,39 +173,7 @@ export abstract class BaseEventBus<
     if (this.#closing !== undefined) {
       throw new BusClosedError(`subscribe("${pattern}")`);
     }
-    const bad = (problem: string) =>
-      new TypeError(`subscribe("${pattern}"): ${problem}`);
-    if (typeof handler !== "function") {
-      throw bad(`handler must be a function, got ${typeof handler}`);
-    }
-    const group = options?.group;
-    if (
-      group !== undefined &&
-      (typeof group !== "string" || !/^[A-Za-z0-9_-]{1,128}$/.test(group))
-    ) {
-      throw bad(
-        `group must be 1-128 characters of A-Z, a-z, 0-9, "_" or "-", got ${
-          JSON.stringify(group)
-        }`,
-      );
-    }
-    const from = options?.from;
-    if (typeof from === "object" && from !== null && "after" in from) {
-      if (typeof from.after !== "string") {
-        throw bad(
-          `from.after must be a position string from bus.position(), got ${typeof from
-            .after}`,
-        );
-      }
-      if (group !== undefined) {
-        throw bad(
-          `from: { after } resumes one subscriber and cannot be combined with group "${group}" (a group keeps its own position)`,
-        );
-      }
-    }
-    if (options?.onGap !== undefined && typeof options.onGap !== "function") {
-      throw bad(`onGap must be a function, got ${typeof options.onGap}`);
-    }
+    checkSubscribe(pattern, handler, options);
     const types = this.catalog.typesMatching(pattern);
     if (types.length === 0) {
       throw new EventTypeError(
@@ -421,13 +312,8 @@ export abstract class BaseEventBus<
     return this._hasSubscribers(type);
   }
 
-  /**
-   * The resume position of `event` (see `EventBus.position`). This default
-   * is for transports that keep no history: always `undefined`.
-   */
-  position(_event: CloudEvent): string | undefined {
-    return undefined;
-  }
+  /** The resume position of `event` (see `EventBus.position`). */
+  abstract position(event: CloudEvent): string | undefined;
 
   stats(): BusStats {
     return { ...this.counters };
@@ -451,15 +337,4 @@ export abstract class BaseEventBus<
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-function defaultOnError(error: unknown, context: ErrorContext): void {
-  console.error(
-    `[@mcb/event-bus] ${context.kind} error` +
-      (context.pattern ? ` in subscription "${context.pattern}"` : "") +
-      (context.event
-        ? ` for event ${context.event.type} ${context.event.id}`
-        : ""),
-    error,
-  );
 }

@@ -104,11 +104,29 @@ export function readEvent(
   catalog: EventCatalog,
   event: CloudEvent,
 ): CloudEvent {
-  const data = catalog.read(event.type, event.data, event.dataschema);
   const current = catalog.publishedDataschema(event.type);
   return current === undefined || event.dataschema === current
-    ? { ...event, data }
-    : { ...event, data, dataschema: current };
+    ? { ...event, data: catalog.read(event.type, event.data, event.dataschema) }
+    : upcastEvent(catalog, event, current);
+}
+
+/**
+ * `event`, which names another version than its type's current one, as
+ * consumers read it: its data validated as that version and upcast, and
+ * the current version's `dataschema`. For callers that know the event
+ * needs it: {@linkcode readEvent}, and a transport delivering an event
+ * published as an older version.
+ *
+ * @param current The current version's `dataschema` of `event.type`.
+ * @throws {ValidationError} for invalid data or an unreadable version.
+ */
+export function upcastEvent(
+  catalog: EventCatalog,
+  event: CloudEvent,
+  current: string,
+): CloudEvent {
+  const data = catalog.read(event.type, event.data, event.dataschema);
+  return { ...event, data, dataschema: current };
 }
 
 /** The error for a version newer than any `type` knows. */

@@ -14,8 +14,9 @@ import {
 import type { EventCatalog } from "../core/catalog.ts";
 import type { BusHealth, EventBus, ResumeGap } from "../core/bus.ts";
 import type { CloudEvent } from "../core/envelope.ts";
-import { readEvent } from "../core/versions.ts";
+import { upcastEvent } from "../core/versions.ts";
 import { randomId } from "../core/_clock.ts";
+import { addToRoute, newRoute, removeFromRoute, type Route } from "./routes.ts";
 
 /** Options of {@linkcode createLocalEventBus}. */
 export interface LocalBusOptions extends BusOptions {
@@ -35,31 +36,6 @@ export interface LocalBusOptions extends BusOptions {
    * @default {0}
    */
   history?: number;
-}
-
-/** The DOM event dispatched once per publish; reused between dispatches. */
-class BusEvent extends Event {
-  cloudEvent: CloudEvent | undefined = undefined;
-}
-
-/** Members of one group for one type; each event goes to the next one. */
-interface GroupRoute {
-  name: string;
-  members: BusSubscription[];
-  next: number;
-}
-
-/**
- * Per event type, kept on the type's lane: the DOM event it dispatches,
- * its one listener on the target, and the subscriptions and groups that
- * listener delivers to (arrays replaced, never changed, so a dispatch
- * goes through the ones it started with).
- */
-interface Route {
-  event: BusEvent;
-  listener: (event: Event) => void;
-  subs: BusSubscription[];
-  groups: GroupRoute[];
 }
 
 /**
@@ -99,14 +75,17 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
     if (history > 0) this.#ring = new Array(history);
   }
 
-  protected _send(published: CloudEvent, lane: Lane<Route>): void {
-    // Published here, so already valid. An event published as an older
-    // version of a versioned type (see `versioned`) is upcast once, here,
-    // so live and replayed deliveries see the current shape.
-    const { dataschema } = published;
-    const event = dataschema === lane.dataschema || !lane.dataschema
-      ? published
-      : readEvent(this.catalog, published);
+  protected _send(
+    published: CloudEvent,
+    lane: Lane<Route>,
+    older: boolean,
+  ): void {
+    // An event published as an older version of a versioned type (see
+    // `versioned`) is upcast once, here, so live and replayed deliveries
+    // see the current shape.
+    const event = older
+      ? upcastEvent(this.catalog, published, lane.dataschema!)
+      : published;
     const ring = this.#ring;
     if (ring !== undefined) ring[++this.#seq % ring.length] = event;
     const route = lane.route;
@@ -161,33 +140,12 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
     return seq <= this.#seq ? seq : undefined;
   }
 
+  /** Dispatches `event`; the target calls its type's route. */
   #fire(route: Route, event: CloudEvent): void {
     const dom = route.event;
     dom.cloudEvent = event;
     this.#target.dispatchEvent(dom);
     dom.cloudEvent = undefined;
-  }
-
-  /** The listener of a route: delivers to its subscriptions and groups. */
-  #deliverAll(route: Route, dom: Event): void {
-    const event = (dom as BusEvent).cloudEvent!;
-    const subs = route.subs;
-    for (let i = 0; i < subs.length; i++) {
-      const sub = subs[i];
-      if (sub.active) this.deliver(sub, event);
-    }
-    const groups = route.groups;
-    for (let i = 0; i < groups.length; i++) {
-      const group = groups[i];
-      const members = group.members;
-      for (let tries = 0; tries < members.length; tries++) {
-        const sub = members[group.next++ % members.length];
-        if (sub.active) {
-          this.deliver(sub, event);
-          break;
-        }
-      }
-    }
   }
 
   protected _attach(sub: BusSubscription): void {
@@ -298,40 +256,22 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
       const lane = this.lane(type);
       let route = lane.route;
       if (route === undefined) {
-        const created: Route = {
-          event: new BusEvent(type),
-          listener: (dom) => this.#deliverAll(created, dom),
-          subs: [],
-          groups: [],
-        };
-        route = lane.route = created;
-        this.#target.addEventListener(type, created.listener);
+        route = lane.route = newRoute(type, this.#deliver);
+        this.#target.addEventListener(type, route);
       }
-      if (sub.group === undefined) route.subs = [...route.subs, sub];
-      else {
-        const group = route.groups.find((g) => g.name === sub.group);
-        if (group !== undefined) group.members = [...group.members, sub];
-        else {
-          route.groups = [
-            ...route.groups,
-            { name: sub.group, members: [sub], next: 0 },
-          ];
-        }
-      }
+      addToRoute(route, sub);
     }
   }
+
+  #deliver = (sub: BusSubscription, event: CloudEvent) =>
+    this.deliver(sub, event);
 
   protected _detach(sub: BusSubscription): void {
     for (const type of sub.types) {
       const lane = this.lane(type);
       const route = lane.route;
-      if (route === undefined) continue;
-      route.subs = route.subs.filter((s) => s !== sub);
-      route.groups = route.groups
-        .map((g) => ({ ...g, members: g.members.filter((s) => s !== sub) }))
-        .filter((g) => g.members.length > 0);
-      if (route.subs.length === 0 && route.groups.length === 0) {
-        this.#target.removeEventListener(type, route.listener);
+      if (route !== undefined && removeFromRoute(route, sub)) {
+        this.#target.removeEventListener(type, route);
         lane.route = undefined;
       }
     }
