@@ -4,20 +4,13 @@
 // from the same kinds by the schema generator (json_schema.ts), which is not
 // on this path. No schema library: this code ships in browser bundles.
 
-import { kindOf } from "../core/_issues.ts";
+import { expected, kindOf } from "../core/_issues.ts";
 import { redactUrl } from "../core/redact.ts";
 import { Secret } from "../core/secret.ts";
 import type { Setting, Settings } from "./settings.ts";
 
 /** Problems below a checked value: the path from it, and the message. */
 export type Found = [path: PropertyKey[], message: string][];
-
-/** `expected <what>, received <kind>`, or `..., but it is missing`. */
-export function expected(what: string, value: unknown): string {
-  return `expected ${what}, ${
-    value === undefined ? "but it is missing" : `received ${kindOf(value)}`
-  }`;
-}
 
 const notEmpty = (v: string) =>
   v === "" ? "expected at least 1 characters" : undefined;

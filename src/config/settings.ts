@@ -16,6 +16,7 @@
  */
 
 import type { NatsConfig } from "../nats/options.ts";
+import { URI_REFERENCE } from "../core/_envelope_rules.ts";
 import {
   DEFAULT_STREAM,
   DEFAULT_SUBJECT_PREFIX,
@@ -117,8 +118,6 @@ export const NATS_SETTINGS = {
   maxReconnectAttempts: { type: "int", min: -1, default: -1 },
 } as const satisfies Record<keyof NatsConfig, Setting>;
 
-const URI_REFERENCE = /^[^\s"<>\\^`{|}]+$/;
-
 /** The settings of the event bus (the top level). */
 export const BUS_SETTINGS = {
   transport: {
@@ -131,7 +130,7 @@ export const BUS_SETTINGS = {
   source: {
     type: "string",
     test: (v: string) =>
-      v.length > 0 && URI_REFERENCE.test(v)
+      URI_REFERENCE.test(v)
         ? undefined
         : `expected a URI-reference such as "/my-app/instance-1", got ${
           JSON.stringify(v)

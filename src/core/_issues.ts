@@ -27,6 +27,13 @@ export function kindOf(value: unknown): string {
   return typeof value;
 }
 
+/** `expected <what>, received <kind>`, or `..., but it is missing`. */
+export function expected(what: string, value: unknown): string {
+  return `expected ${what}, ${
+    value === undefined ? "but it is missing" : `received ${kindOf(value)}`
+  }`;
+}
+
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let value = root;
   for (const key of path) {
@@ -51,9 +58,7 @@ function describe(issue: z.$ZodIssue, input: unknown): string {
           String(valueAt(input, issue.path))
         }`;
       }
-      return received === "undefined"
-        ? `expected ${issue.expected}, but it is missing`
-        : `expected ${issue.expected}, received ${received}`;
+      return expected(issue.expected, valueAt(input, issue.path));
     case "too_small":
     case "too_big": {
       const small = issue.code === "too_small";
@@ -115,17 +120,15 @@ export function toValidationIssues(
         continue;
       }
       // Every branch wants another type here: list them.
-      const expected = issue.errors.flatMap((b) =>
+      const wanted = issue.errors.flatMap((b) =>
         b.map((i) => i.code === "invalid_type" ? i.expected : i.code)
       );
-      const received = kindOf(valueAt(input, path));
       out.push({
         path: formatPath(root, path),
-        message: `expected ${[...new Set(expected)].join(" or ")}, ${
-          received === "undefined"
-            ? "but it is missing"
-            : `received ${received}`
-        }`,
+        message: expected(
+          [...new Set(wanted)].join(" or "),
+          valueAt(input, path),
+        ),
       });
       continue;
     }

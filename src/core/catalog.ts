@@ -45,8 +45,8 @@ export type {
 
 class Catalog<S extends Record<string, EventSchema>>
   implements EventCatalog<S> {
-  readonly types: readonly (keyof S & string)[];
-  readonly schemas: Readonly<S>;
+  declare readonly types: readonly (keyof S & string)[];
+  declare readonly schemas: Readonly<S>;
   #ephemeral: Set<string>;
   #descriptions: Map<string, string>;
   #versioned = new Map<string, VersionedDefinition>();

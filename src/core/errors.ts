@@ -37,9 +37,9 @@ export interface ValidationIssue {
  */
 export class ValidationError extends Error {
   /** The event type whose data was rejected. */
-  readonly type: string;
+  declare readonly type: string;
   /** Every failing path with its message. */
-  readonly issues: readonly ValidationIssue[];
+  declare readonly issues: readonly ValidationIssue[];
 
   /**
    * Creates the error; the message lists every issue.
@@ -55,9 +55,9 @@ export class ValidationError extends Error {
   ) {
     const detail = issues.map((i) => `${i.path}: ${i.message}`).join("; ");
     super(`Invalid "${type}" event: ${detail}`, options);
-    this.name = "ValidationError";
     this.type = type;
     this.issues = issues;
+    this.name = "ValidationError";
   }
 }
 
@@ -67,7 +67,7 @@ export class ValidationError extends Error {
  */
 export class EventTypeError extends TypeError {
   /** The offending type or pattern, truncated to 300 characters. */
-  readonly input: string;
+  declare readonly input: string;
 
   /**
    * Creates the error; the message names the input and the rule it breaks.
@@ -78,8 +78,8 @@ export class EventTypeError extends TypeError {
   constructor(input: string, reason: string) {
     const shown = input.length > 300 ? `${input.slice(0, 300)}...` : input;
     super(`Invalid event type or pattern "${shown}": ${reason}`);
-    this.name = "EventTypeError";
     this.input = shown;
+    this.name = "EventTypeError";
   }
 }
 
@@ -116,7 +116,7 @@ export class TimeoutError extends Error {
  */
 export class OverflowError extends Error {
   /** The iterator's buffer size. */
-  readonly buffer: number;
+  declare readonly buffer: number;
 
   /**
    * Creates the error.
@@ -128,8 +128,8 @@ export class OverflowError extends Error {
     super(
       `events("${pattern}") fell more than ${buffer} events behind (overflow: "error")`,
     );
-    this.name = "OverflowError";
     this.buffer = buffer;
+    this.name = "OverflowError";
   }
 }
 
@@ -139,7 +139,7 @@ export class OverflowError extends Error {
  */
 export class ConfigError extends Error {
   /** Every failing field, as `path: message`. */
-  readonly issues: readonly ValidationIssue[];
+  declare readonly issues: readonly ValidationIssue[];
 
   /**
    * Creates the error; the message lists every failing field.
@@ -154,7 +154,7 @@ export class ConfigError extends Error {
       }`,
       options,
     );
-    this.name = "ConfigError";
     this.issues = issues;
+    this.name = "ConfigError";
   }
 }

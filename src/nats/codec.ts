@@ -15,13 +15,17 @@ import {
   parseCloudEvent,
 } from "../core/envelope.ts";
 import { ValidationError } from "../core/errors.ts";
+import { ATTRIBUTES } from "../core/_envelope_rules.ts";
 
-// deno-fmt-ignore
-/** Attribute names carried in headers, in order. */
-export const CE_ATTRIBUTES = [
-  "specversion", "id", "source", "type", "time", "subject", "dataschema",
-  "traceparent", "tracestate",
-] as const;
+/**
+ * Attribute names carried in headers, in order: `specversion` and the
+ * envelope's string attributes but `datacontenttype` (its header is
+ * `content-type`). The first four are required.
+ */
+export const CE_ATTRIBUTES: readonly string[] = [
+  "specversion",
+  ...ATTRIBUTES.filter((name) => name !== "datacontenttype"),
+];
 
 /** A message ready to publish: the payload and its NATS headers. */
 export interface WireMessage {
@@ -47,7 +51,6 @@ export interface DecodeOptions {
 /** Deepest nesting of arrays and objects in `data` that receivers accept. */
 export const MAX_DEPTH = 64;
 
-const REQUIRED = new Set<string>(["specversion", "id", "source", "type"]);
 const CONTENT_TYPE = "content-type";
 const encoder = new TextEncoder();
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -124,7 +127,8 @@ function unquote(value: string): string | undefined {
 export function encodeBinary(event: CloudEvent): WireMessage {
   const headers = natsHeaders();
   for (const name of CE_ATTRIBUTES) {
-    const value = event[name];
+    const value =
+      (event as unknown as Record<string, string | undefined>)[name];
     if (value !== undefined) headers.append(`ce-${name}`, percentEncode(value));
   }
   headers.append(CONTENT_TYPE, "application/json");
@@ -281,11 +285,11 @@ function decodeBinary(
   maxDepth: number,
 ): CloudEvent {
   const attributes: Record<string, unknown> = {};
-  for (const name of CE_ATTRIBUTES) {
+  CE_ATTRIBUTES.forEach((name, i) => {
     const value = attribute(headers, name);
     if (value !== undefined) attributes[name] = value;
-    else if (REQUIRED.has(name)) reject(`missing header ce-${name}`);
-  }
+    else if (i < 4) reject(`missing header ce-${name}`);
+  });
   // The binding maps datacontenttype to ce-datacontenttype; accept both.
   attributes.datacontenttype = attribute(headers, "datacontenttype") ??
     header(headers, CONTENT_TYPE);

@@ -15,10 +15,11 @@ import type {
   JetStreamManager,
   JsMsg,
 } from "@nats-io/jetstream";
-import { AckPolicy, DeliverPolicy } from "./client.ts";
+import { AckPolicy, DeliverPolicy, JetStreamApiCodes } from "./client.ts";
 import type { StartFrom } from "../core/bus.ts";
 import { GroupConfigError } from "./errors.ts";
-import { isConsumerNotFound, isPermissionDenied } from "./nats_errors.ts";
+import { isPermissionDenied } from "./nats_errors.ts";
+import { ensureCreated } from "./stream.ts";
 
 /** A running consumer. */
 export interface ConsumerHandle {
@@ -236,27 +237,12 @@ async function ensureDurable(
     max_deliver: options.maxDeliver,
     ...startOptions(options.from),
   };
-  let existing: ConsumerConfig | undefined;
-  try {
-    existing = (await jsm.consumers.info(options.stream, options.group)).config;
-  } catch (error) {
-    if (!isConsumerNotFound(error)) {
-      throw error;
-    }
-  }
-  if (existing === undefined) {
-    try {
-      await jsm.consumers.add(options.stream, wanted);
-      return;
-    } catch (error) {
-      // Another member may have created it at the same time.
-      existing = (await jsm.consumers.info(options.stream, options.group)
-        .catch(() => {
-          throw error;
-        })).config;
-    }
-  }
-  if (existing.filter_subject !== options.filter) {
+  const existing = await ensureCreated(
+    () => jsm.consumers.info(options.stream, options.group),
+    () => jsm.consumers.add(options.stream, wanted),
+    JetStreamApiCodes.ConsumerNotFound,
+  );
+  if (existing !== undefined && existing.filter_subject !== options.filter) {
     throw new GroupConfigError(
       options.group,
       `its durable consumer reads "${existing.filter_subject}" but this subscription asks for "${options.filter}"; use another group name`,

@@ -29,9 +29,9 @@ export class NatsConnectionError extends Error {
  */
 export class PublishTimeoutError extends Error {
   /** The event id, to look it up or publish it again with the same id. */
-  readonly eventId: string;
+  declare readonly eventId: string;
   /** How many attempts were made. */
-  readonly attempts: number;
+  declare readonly attempts: number;
 
   /**
    * Creates the error.
@@ -56,9 +56,9 @@ export class PublishTimeoutError extends Error {
       `Cannot publish "${type}" ${eventId}: no acknowledgement from JetStream within ${ms} ms after ${attempts} attempts${last}`,
       options,
     );
-    this.name = "PublishTimeoutError";
     this.eventId = eventId;
     this.attempts = attempts;
+    this.name = "PublishTimeoutError";
   }
 }
 
@@ -83,9 +83,9 @@ export class PublishRejectedError extends Error {
 /** An existing stream's settings differ from the configured ones. */
 export class StreamConfigError extends Error {
   /** The stream. */
-  readonly stream: string;
+  declare readonly stream: string;
   /** Each setting that differs. */
-  readonly differences: readonly string[];
+  declare readonly differences: readonly string[];
 
   /**
    * Creates the error.
@@ -99,9 +99,9 @@ export class StreamConfigError extends Error {
         differences.join("; ")
       }. Change the configuration to match, or update the stream.`,
     );
-    this.name = "StreamConfigError";
     this.stream = stream;
     this.differences = differences;
+    this.name = "StreamConfigError";
   }
 }
 

@@ -47,7 +47,7 @@ function retryDelay(attempt: number): number {
 export class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
   implements NatsEventBus<C> {
   readonly transport = "nats";
-  readonly connection: NatsConnection;
+  declare readonly connection: NatsConnection;
   #config: NatsConfig;
   #owned: boolean;
   #js: JetStreamClient;

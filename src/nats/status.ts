@@ -24,7 +24,7 @@ export class StatusTracker {
   current: "connected" | "disconnected" | "reconnecting" | "closed" =
     "connected";
   /** The last error the server or client reported, redacted. */
-  lastError: string | undefined;
+  declare lastError: string | undefined;
   #listeners = new Set<EventQueue<ConnectionStatus>>();
   #onStatus: ((status: ConnectionStatus) => void) | undefined;
   #attempt = 0;

@@ -6,10 +6,10 @@
 
 import { nanos } from "./client.ts";
 import type { JetStreamManager, StreamConfig } from "@nats-io/jetstream";
-import { RetentionPolicy, StorageType } from "./client.ts";
+import { JetStreamApiCodes, RetentionPolicy, StorageType } from "./client.ts";
 import type { NatsConfig } from "./options.ts";
 import { StreamConfigError } from "./errors.ts";
-import { isStreamNotFound } from "./nats_errors.ts";
+import { isApiError } from "./nats_errors.ts";
 
 /** The stream settings the configuration asks for. */
 export function wantedStream(
@@ -87,25 +87,40 @@ export async function ensureStream(
   config: NatsConfig,
 ): Promise<void> {
   const wanted = wantedStream(config);
-  let actual: Partial<StreamConfig> | undefined;
-  try {
-    actual = (await jsm.streams.info(config.stream)).config;
-  } catch (error) {
-    if (!isStreamNotFound(error)) throw error;
-  }
-  if (actual === undefined) {
-    try {
-      await jsm.streams.add(wanted);
-      return;
-    } catch (error) {
-      // Another instance may have created it first: compare with that one.
-      actual = (await jsm.streams.info(config.stream).catch(() => {
-        throw error;
-      })).config;
-    }
-  }
+  const actual = await ensureCreated(
+    () => jsm.streams.info(config.stream),
+    () => jsm.streams.add(wanted),
+    JetStreamApiCodes.StreamNotFound,
+  );
+  if (actual === undefined) return;
   const differences = streamDifferences(wanted, actual);
   if (differences.length > 0) {
     throw new StreamConfigError(config.stream, differences);
+  }
+}
+
+/**
+ * The config of a JetStream stream or consumer (`info`), or creates it
+ * (`add`) when the server answers API error `missing` and returns
+ * undefined. When the creation fails, another instance may have created it
+ * first: returns that one's config (or rethrows the creation's error when
+ * there is none).
+ */
+export async function ensureCreated<T>(
+  info: () => Promise<{ config: T }>,
+  add: () => Promise<unknown>,
+  missing: number,
+): Promise<T | undefined> {
+  try {
+    return (await info()).config;
+  } catch (error) {
+    if (!isApiError(error, missing)) throw error;
+  }
+  try {
+    await add();
+  } catch (error) {
+    return (await info().catch(() => {
+      throw error;
+    })).config;
   }
 }
