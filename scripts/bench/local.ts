@@ -22,6 +22,7 @@ import {
   type BenchInstance,
   type BenchResult,
 } from "./harness.ts";
+import { payloadSchema } from "./peers/schema.mjs";
 
 // mitt's typings are resolved as CommonJS, so its default export types as the
 // module namespace; at runtime (ESM) it is the `mitt` function itself.
@@ -42,17 +43,10 @@ export const payload = {
 
 /**
  * The schema of `context.updated` (the 176-byte payload), shared by every
- * bench: parsed by the raw floor case, extended by the NATS ones.
+ * bench: parsed by the raw floor case, extended by the NATS and peers ones
+ * (defined in `peers/schema.mjs`, which the peers bench runs under Node).
  */
-export const catalogSchema = z.object({
-  path: z.string().min(1),
-  collection: z.string().min(1),
-  chunks: z.number().int().nonnegative(),
-  bytes: z.number().int().nonnegative(),
-  language: z.string(),
-  changed: z.boolean(),
-  hash: z.string(),
-});
+export const catalogSchema = payloadSchema;
 
 export const catalog = defineEvents({
   "context.updated": catalogSchema,
