@@ -33,6 +33,30 @@ export interface BenchCase {
   create(): BenchInstance | Promise<BenchInstance>;
 }
 
+/**
+ * The cases of `suite` for each of `subscriberCounts`: one per
+ * `[name, create]` of `variants`, in order, the first one the baseline of
+ * its subscriber count.
+ */
+export function suiteCases(
+  suite: string,
+  subscriberCounts: number[],
+  variants: readonly (readonly [
+    name: string,
+    create: (subscribers: number) => BenchInstance | Promise<BenchInstance>,
+  ])[],
+): BenchCase[] {
+  return subscriberCounts.flatMap((subscribers) =>
+    variants.map(([name, create], i): BenchCase => ({
+      suite,
+      subscribers,
+      ...i === 0 ? { baseline: true } : {},
+      name,
+      create: () => create(subscribers),
+    }))
+  );
+}
+
 export interface BenchOptions {
   /** Events per timed round. */
   events: number;

@@ -21,6 +21,7 @@ import {
   type BenchCase,
   type BenchInstance,
   type BenchResult,
+  suiteCases,
 } from "./harness.ts";
 import { payloadSchema } from "./peers/schema.mjs";
 
@@ -54,18 +55,30 @@ export const catalog = defineEvents({
   "cache.invalidate": z.object({ namespace: z.string().optional() }),
 });
 
-/** Distinct handler closures (EventTarget ignores a listener added twice). */
-function counting(subscribers: number) {
+/**
+ * `subscribers` distinct handlers made by `handler` (EventTarget ignores a
+ * listener added twice), each counting in `counter.n`, and `takeDelivered`,
+ * which returns the count and resets it.
+ */
+export function countingWith<H>(
+  subscribers: number,
+  handler: (counter: { n: number }) => H,
+): { handlers: H[]; takeDelivered: () => number } {
   const counter = { n: 0 };
-  const handlers = Array.from({ length: subscribers }, () => (_: unknown) => {
-    counter.n++;
-  });
+  const handlers = Array.from({ length: subscribers }, () => handler(counter));
   const takeDelivered = () => {
     const n = counter.n;
     counter.n = 0;
     return n;
   };
   return { handlers, takeDelivered };
+}
+
+/** Synchronous handlers that only count. */
+function counting(subscribers: number) {
+  return countingWith(subscribers, (counter) => (_: unknown) => {
+    counter.n++;
+  });
 }
 
 function eventTarget(subscribers: number): BenchInstance {
@@ -156,45 +169,23 @@ function localBus(
 
 /** Every local case, baseline first within each subscriber count. */
 export function localCases(subscriberCounts = [1, 10]): BenchCase[] {
-  const suite = "local";
-  return subscriberCounts.flatMap((subscribers): BenchCase[] => [
-    {
-      suite,
-      subscribers,
-      baseline: true,
-      name: "EventTarget + new CustomEvent (raw)",
-      create: () => eventTarget(subscribers),
-    },
-    {
-      suite,
-      subscribers,
-      name: FLOOR,
-      create: () => eventTargetParsed(subscribers),
-    },
-    {
-      suite,
-      subscribers,
-      name: "eventemitter3",
-      create: () => eventEmitter3(subscribers),
-    },
-    {
-      suite,
-      subscribers,
-      name: "mitt",
-      create: () => mittEmitter(subscribers),
-    },
+  return suiteCases("local", subscriberCounts, [
+    ["EventTarget + new CustomEvent (raw)", eventTarget],
+    [FLOOR, eventTargetParsed],
+    ["eventemitter3", eventEmitter3],
+    ["mitt", mittEmitter],
     ...([
       ["context.updated", true],
       ["context.updated", false],
       ["context.*", true],
       ["context.*", false],
-    ] as const).map(([pattern, validate]) => ({
-      suite,
-      subscribers,
-      name: `local bus, ${pattern === "context.*" ? "pattern" : "exact"} ` +
+    ] as const).map(([pattern, validate]) =>
+      [
+        `local bus, ${pattern === "context.*" ? "pattern" : "exact"} ` +
         `"${pattern}", validate ${validate ? "on" : "off"}`,
-      create: () => localBus(subscribers, pattern, validate),
-    })),
+        (subscribers: number) => localBus(subscribers, pattern, validate),
+      ] as const
+    ),
   ]);
 }
 
