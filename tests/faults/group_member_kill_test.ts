@@ -7,7 +7,7 @@
 // shares the rest. Every event must be handled at least once.
 import assert from "node:assert/strict";
 import { startNatsServer } from "../nats_server.ts";
-import { readStoredIds } from "./_stream.ts";
+import { readOrderIds } from "./_stream.ts";
 import { Accounting, sleep } from "./_accounting.ts";
 import {
   closeAll,
@@ -185,9 +185,7 @@ Deno.test({
       // fetch, 16 events) comes back to another member. Publishes never
       // fail here.
       acc.assertDelivery({ groupDuplicatesAtMost: 16, rejectionsAtMost: 0 });
-      acc.assertStream(
-        await readStoredIds(server.natsUrl, stream, `${prefix}.order.>`),
-      );
+      acc.assertStream(await readOrderIds(server.natsUrl, tag));
     } finally {
       for (const child of children) child.kill();
       await Promise.allSettled(children.map((c) => c.status));
