@@ -33,7 +33,7 @@ export class LineProcess {
     this.#stdin = this.#child.stdin.getWriter();
     this.status = this.#child.status;
     this.stderr = new Response(this.#child.stderr).text();
-    this.output = readLines(this.#child.stdout, onLine);
+    this.output = readLines(this.#child, onLine);
   }
 
   /** Writes `text` to the child's stdin. */
@@ -66,11 +66,12 @@ export class LineProcess {
 }
 
 async function readLines(
-  stdout: ReadableStream<Uint8Array>,
+  child: Deno.ChildProcess,
   onLine: (line: string) => void,
 ): Promise<void> {
   let pending = "";
-  for await (const chunk of stdout.pipeThrough(new TextDecoderStream())) {
+  const text = child.stdout.pipeThrough(new TextDecoderStream());
+  for await (const chunk of text) {
     pending += chunk;
     const parts = pending.split("\n");
     pending = parts.pop() ?? "";
