@@ -6,8 +6,9 @@
 // runners say how to start a peer with the runtime under test in
 // MCB_PEER_COMMAND: a JSON array (executable, its flags, the peer module),
 // e.g. ["/path/node", "--import", "/path/deno_shim.mjs", "/path/nats_peer.js"].
+import { LineProcess } from "./_child.ts";
+
 const PEER = new URL("./fixtures/nats_peer.ts", import.meta.url).pathname;
-const ROOT = new URL("../", import.meta.url).pathname;
 const CONFIG = new URL("../deno.json", import.meta.url).pathname;
 
 /** How to start a peer: [executable, ...args before the peer's own args]. */
@@ -41,8 +42,7 @@ export class Peer {
   readonly lines: Line[] = [];
   readonly status: Promise<Deno.CommandStatus>;
   readonly stderr: Promise<string>;
-  #child: Deno.ChildProcess;
-  #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  #process: LineProcess;
   #waiters: (() => void)[] = [];
   #output: Promise<void>;
 
@@ -61,33 +61,20 @@ export class Peer {
       ...options.wrap ?? [],
       ...options.command ?? peerCommand(),
     ];
-    this.#child = new Deno.Command(command, {
-      args: [...args, ...common, name, `${count}`],
-      cwd: ROOT,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
-    this.#stdin = this.#child.stdin.getWriter();
-    this.status = this.#child.status;
-    this.stderr = new Response(this.#child.stderr).text();
-    this.#output = this.#read();
+    this.#process = new LineProcess(
+      command,
+      [...args, ...common, name, `${count}`],
+      (line) => {
+        this.lines.push(JSON.parse(line));
+        this.#wake();
+      },
+    );
+    this.status = this.#process.status;
+    this.stderr = this.#process.stderr;
+    this.#output = this.#process.output.then(() => this.#wake());
   }
 
-  async #read(): Promise<void> {
-    let pending = "";
-    const text = this.#child.stdout.pipeThrough(new TextDecoderStream());
-    for await (const chunk of text) {
-      pending += chunk;
-      const parts = pending.split("\n");
-      pending = parts.pop() ?? "";
-      for (const part of parts) {
-        if (part.trim() === "") continue;
-        this.lines.push(JSON.parse(part));
-        for (const wake of this.#waiters.splice(0)) wake();
-      }
-    }
+  #wake(): void {
     for (const wake of this.#waiters.splice(0)) wake();
   }
 
@@ -119,24 +106,14 @@ export class Peer {
   }
 
   async go(): Promise<void> {
-    await this.#stdin.write(new TextEncoder().encode("go\n"));
+    await this.#process.write("go\n");
   }
 
   /** Waits for exit (killing it after `ms`), closing stdin and stdout. */
   async finish(ms: number): Promise<Deno.CommandStatus> {
-    const timer = setTimeout(() => {
-      try {
-        this.#child.kill("SIGKILL");
-      } catch { /* already exited */ }
-    }, ms);
-    try {
-      await this.#stdin.close().catch(() => {});
-      const status = await this.status;
-      await this.#output;
-      return status;
-    } finally {
-      clearTimeout(timer);
-    }
+    const status = await this.#process.finish(ms);
+    await this.#output;
+    return status;
   }
 
   of(kind: string): Line[] {

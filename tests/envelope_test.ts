@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { RFC3339, TRACEPARENT } from "./_cloudevents.ts";
 import {
   type CloudEvent,
   CLOUDEVENTS_JSON,
@@ -7,10 +8,6 @@ import {
   parseCloudEvent,
   ValidationError,
 } from "../mod.ts";
-
-const RFC3339 =
-  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-const TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
 const minimal = {
   specversion: "1.0",

@@ -3,11 +3,12 @@
 // secret, and a user without publish permission gets a clear refusal.
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { defineEvents } from "../mod.ts";
+import { defineEvents, type NatsTransportConfigInput } from "../mod.ts";
 import { createEventBus } from "../src/config/mod.ts";
 import { NatsConnectionError, PublishRejectedError } from "../src/nats/mod.ts";
 import { startNatsServer } from "./nats_server.ts";
 import { withTimeout } from "./_timeouts.ts";
+import { assertNoSecretIn, shown } from "./_secrets.ts";
 
 const events = defineEvents({
   "order.created": z.object({ id: z.number().int() }),
@@ -21,23 +22,24 @@ const SECRETS = [TOKEN, ADMIN_PASS, READER_PASS, WRONG];
 
 /** Fails if any secret appears in `text`. */
 function assertNoSecret(text: string, what: string) {
-  for (const secret of SECRETS) {
-    const at = text.indexOf(secret);
-    if (at < 0) continue;
-    const context = text.slice(Math.max(0, at - 120), at + secret.length + 20)
-      .replace(secret, "<THE SECRET>");
-    assert.fail(`${what} contains a secret: ...${context}...`);
-  }
+  assertNoSecretIn(text, SECRETS, what);
 }
 
-/** Every way an error is usually shown. */
-function shown(error: unknown): string {
-  return [
-    String(error),
-    (error as Error)?.message,
-    (error as Error)?.stack,
-    Deno.inspect(error, { depth: 10 }),
-  ].join("\n");
+/**
+ * Opens a bus with `config`, expects an event it publishes back, a
+ * connected health() that shows no secret, then closes it.
+ */
+async function assertConnects(config: NatsTransportConfigInput) {
+  const bus = await createEventBus(events, config);
+  try {
+    const next = bus.once("order.created", { timeout: 5000 });
+    const sent = await bus.publish("order.created", { id: 1 });
+    assert.equal((await next).id, sent.id);
+    assert.equal(bus.health().status, "connected");
+    assertNoSecret(JSON.stringify(bus.health()), "health()");
+  } finally {
+    await bus.close();
+  }
 }
 
 /** Expects `createEventBus` to reject fast with refused credentials. */
@@ -75,20 +77,11 @@ Deno.test({
       storage: "memory" as const,
     };
     const errors: string[] = [];
-    const bus = await createEventBus(events, {
+    await assertConnects({
       transport: "nats",
       onError: (e) => errors.push(shown(e)),
       nats: { ...nats, token: TOKEN },
     });
-    try {
-      const next = bus.once("order.created", { timeout: 5000 });
-      const sent = await bus.publish("order.created", { id: 1 });
-      assert.equal((await next).id, sent.id);
-      assert.equal(bus.health().status, "connected");
-      assertNoSecret(JSON.stringify(bus.health()), "health()");
-    } finally {
-      await bus.close();
-    }
     await assertRefused(
       createEventBus(events, {
         transport: "nats",
@@ -115,18 +108,10 @@ Deno.test({
       subjectPrefix: "auth.user",
       storage: "memory" as const,
     };
-    const bus = await createEventBus(events, {
+    await assertConnects({
       transport: "nats",
       nats: { ...nats, user: "admin", pass: ADMIN_PASS },
     });
-    try {
-      const next = bus.once("order.created", { timeout: 5000 });
-      const sent = await bus.publish("order.created", { id: 1 });
-      assert.equal((await next).id, sent.id);
-      assertNoSecret(JSON.stringify(bus.health()), "health()");
-    } finally {
-      await bus.close();
-    }
     await assertRefused(
       createEventBus(events, {
         transport: "nats",

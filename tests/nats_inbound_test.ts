@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { z } from "zod";
 import { headers as natsHeaders, wsconnect } from "@nats-io/nats-core";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { defineEvents, type ErrorContext } from "../mod.ts";
-import { createEventBus } from "../src/config/mod.ts";
-import { startNatsServer } from "./nats_server.ts";
+import { defineEvents, type NatsConfigInput } from "../mod.ts";
+import { openCatalogBus, type Reported } from "./fixtures/nats_delivery.ts";
+import { type NatsServer, startNatsServer } from "./nats_server.ts";
 import { withTimeout } from "./_timeouts.ts";
 
 const events = defineEvents({
@@ -18,6 +18,29 @@ const events = defineEvents({
 
 const te = new TextEncoder();
 let counter = 0;
+
+/**
+ * A bus on `stream` / `prefix` (memory storage, `nats` overrides) whose
+ * onError reports are in `errors`, and a raw connection to inject messages
+ * with.
+ */
+async function openInbound(
+  server: NatsServer,
+  stream: string,
+  prefix: string,
+  nats: NatsConfigInput,
+) {
+  const errors: Reported = [];
+  const bus = await openCatalogBus(
+    events,
+    server,
+    { stream, prefix },
+    nats,
+    errors,
+  );
+  const nc = await wsconnect({ servers: server.wsUrl });
+  return { bus, errors, nc };
+}
 
 /** binary-mode headers for `type`; `omit` drops one, `extra` overrides. */
 function binaryHeaders(
@@ -124,19 +147,14 @@ Deno.test({
   fn: async () => {
     await using server = await startNatsServer();
     const prefix = "inb.fanout";
-    const errors: [unknown, ErrorContext][] = [];
-    const bus = await createEventBus(events, {
-      transport: "nats",
-      onError: (e, ctx) => errors.push([e, ctx]),
-      nats: {
-        servers: server.wsUrl,
-        stream: "INB_FANOUT",
-        subjectPrefix: prefix,
-        storage: "memory",
+    const { bus, errors, nc } = await openInbound(
+      server,
+      "INB_FANOUT",
+      prefix,
+      {
         maxEventBytes: 2048,
       },
-    });
-    const nc = await wsconnect({ servers: server.wsUrl });
+    );
     try {
       const js = jetstream(nc);
       const received: { id: string; data: unknown }[] = [];
@@ -166,7 +184,7 @@ Deno.test({
         assert.equal(bus.stats().invalid, before + 1, bad.name);
         const fresh = errors.slice(errorsBefore);
         assert.equal(fresh.length, 1, `${bad.name}: one onError call`);
-        const [error, ctx] = fresh[0];
+        const { error, context: ctx } = fresh[0];
         assert.equal(ctx.kind, "invalid", bad.name);
         assert.equal(ctx.subject, subject, bad.name);
         assert.match((error as Error).message, bad.reason, bad.name);
@@ -216,19 +234,9 @@ Deno.test({
     await using server = await startNatsServer();
     const prefix = "inb.group";
     const stream = "INB_GROUP";
-    const errors: [unknown, ErrorContext][] = [];
-    const bus = await createEventBus(events, {
-      transport: "nats",
-      onError: (e, ctx) => errors.push([e, ctx]),
-      nats: {
-        servers: server.wsUrl,
-        stream,
-        subjectPrefix: prefix,
-        storage: "memory",
-        ackWait: 500,
-      },
+    const { bus, errors, nc } = await openInbound(server, stream, prefix, {
+      ackWait: 500,
     });
-    const nc = await wsconnect({ servers: server.wsUrl });
     try {
       const js = jetstream(nc);
       const jsm = await jetstreamManager(nc);
@@ -273,9 +281,9 @@ Deno.test({
       await new Promise((r) => setTimeout(r, 1500));
       assert.deepEqual(handled, [1]);
       assert.equal(bus.stats().invalid, 1);
-      const invalid = errors.filter(([, c]) => c.kind === "invalid");
+      const invalid = errors.filter(({ context: c }) => c.kind === "invalid");
       assert.equal(invalid.length, 1);
-      assert.equal(invalid[0][1].subject, `${prefix}.order.created`);
+      assert.equal(invalid[0].context.subject, `${prefix}.order.created`);
       const info = await jsm.consumers.info(stream, "workers");
       assert.equal(info.num_ack_pending, 0);
       assert.equal(info.num_redelivered, 0);

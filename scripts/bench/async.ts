@@ -30,28 +30,21 @@
 
 import Emittery from "emittery";
 import { createLocalEventBus } from "../../mod.ts";
-import type { BenchCase, BenchInstance } from "./harness.ts";
-import { catalog, payload } from "./local.ts";
+import { type BenchCase, type BenchInstance, suiteCases } from "./harness.ts";
+import { catalog, countingWith, payload } from "./local.ts";
 
 const TYPE = "context.updated";
 const STALL_MS = 10_000;
 
 function asyncCounting(subscribers: number) {
-  const counter = { n: 0 };
-  const handlers = Array.from(
-    { length: subscribers },
+  return countingWith(
+    subscribers,
     // The listener shape the issue names: async, no await inside.
     // deno-lint-ignore require-await
-    () => async (_: unknown) => {
+    (counter) => async (_: unknown) => {
       counter.n++;
     },
   );
-  const takeDelivered = () => {
-    const n = counter.n;
-    counter.n = 0;
-    return n;
-  };
-  return { handlers, takeDelivered };
 }
 
 /**
@@ -191,32 +184,10 @@ function busEvents(subscribers: number): BenchInstance {
 
 /** Every async case, the emittery `await emit` baseline first per count. */
 export function asyncCases(subscriberCounts = [1, 10]): BenchCase[] {
-  const suite = "async";
-  return subscriberCounts.flatMap((subscribers): BenchCase[] => [
-    {
-      suite,
-      subscribers,
-      baseline: true,
-      name: "async: emittery await emit, async listeners",
-      create: () => emitteryEmit(subscribers),
-    },
-    {
-      suite,
-      subscribers,
-      name: "async: emittery await emit, events() iterators",
-      create: () => emitteryEvents(subscribers),
-    },
-    {
-      suite,
-      subscribers,
-      name: "async: local bus await publish, async handlers",
-      create: () => busHandlers(subscribers),
-    },
-    {
-      suite,
-      subscribers,
-      name: "async: local bus await publish, events() iterators",
-      create: () => busEvents(subscribers),
-    },
+  return suiteCases("async", subscriberCounts, [
+    ["async: emittery await emit, async listeners", emitteryEmit],
+    ["async: emittery await emit, events() iterators", emitteryEvents],
+    ["async: local bus await publish, async handlers", busHandlers],
+    ["async: local bus await publish, events() iterators", busEvents],
   ]);
 }

@@ -33,6 +33,30 @@ export interface BenchCase {
   create(): BenchInstance | Promise<BenchInstance>;
 }
 
+/**
+ * The cases of `suite` for each of `subscriberCounts`: one per
+ * `[name, create]` of `variants`, in order, the first one the baseline of
+ * its subscriber count.
+ */
+export function suiteCases(
+  suite: string,
+  subscriberCounts: number[],
+  variants: readonly (readonly [
+    name: string,
+    create: (subscribers: number) => BenchInstance | Promise<BenchInstance>,
+  ])[],
+): BenchCase[] {
+  return subscriberCounts.flatMap((subscribers) =>
+    variants.map(([name, create], i): BenchCase => ({
+      suite,
+      subscribers,
+      ...i === 0 ? { baseline: true } : {},
+      name,
+      create: () => create(subscribers),
+    }))
+  );
+}
+
 export interface BenchOptions {
   /** Events per timed round. */
   events: number;
@@ -187,6 +211,28 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/**
+ * The result of case `c` whose rounds ran at `rates` events/s: their
+ * median, and `rounds` as its rounds' figures; `ratio` is left to
+ * {@linkcode fillRatios}.
+ */
+export function resultOf(
+  c: BenchCase,
+  rates: number[],
+  rounds: number[] = rates,
+): BenchResult {
+  return {
+    suite: c.suite,
+    name: c.name,
+    subscribers: c.subscribers,
+    baseline: c.baseline === true,
+    medianEventsPerSec: median(rates),
+    ratio: null,
+    ratioOf: "events/s",
+    roundsEventsPerSec: rounds,
+  };
+}
+
 /** Measures one case: warm-up, then `rounds` timed rounds. */
 export async function measure(
   c: BenchCase,
@@ -203,16 +249,7 @@ export async function measure(
       const ms = await publishChecked(c, instance, options.events);
       rates.push(options.events / (ms / 1000));
     }
-    return {
-      suite: c.suite,
-      name: c.name,
-      subscribers: c.subscribers,
-      baseline: c.baseline === true,
-      medianEventsPerSec: median(rates),
-      ratio: null,
-      ratioOf: "events/s",
-      roundsEventsPerSec: rates.map(Math.round),
-    };
+    return resultOf(c, rates, rates.map(Math.round));
   } finally {
     await instance?.close?.();
     untrap();

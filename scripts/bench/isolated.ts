@@ -16,7 +16,7 @@ import {
   type BenchOptions,
   type BenchResult,
   fillRatios,
-  median,
+  resultOf,
 } from "./harness.ts";
 
 /** What the worker is asked to measure. */
@@ -77,19 +77,7 @@ export async function runIsolated(
       rounds.set(c, all);
     }
   }
-  const results = cases.map((c): BenchResult => {
-    const rates = rounds.get(c)!;
-    return {
-      suite: c.suite,
-      name: c.name,
-      subscribers: c.subscribers,
-      baseline: c.baseline === true,
-      medianEventsPerSec: median(rates),
-      ratio: null,
-      ratioOf: "events/s",
-      roundsEventsPerSec: rates,
-    };
-  });
+  const results = cases.map((c) => resultOf(c, rounds.get(c)!));
   fillRatios(results);
   for (const result of results) onResult?.(result);
   return results;

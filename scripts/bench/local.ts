@@ -21,7 +21,9 @@ import {
   type BenchCase,
   type BenchInstance,
   type BenchResult,
+  suiteCases,
 } from "./harness.ts";
+import { payloadSchema } from "./peers/schema.mjs";
 
 // mitt's typings are resolved as CommonJS, so its default export types as the
 // module namespace; at runtime (ESM) it is the `mitt` function itself.
@@ -42,17 +44,10 @@ export const payload = {
 
 /**
  * The schema of `context.updated` (the 176-byte payload), shared by every
- * bench: parsed by the raw floor case, extended by the NATS ones.
+ * bench: parsed by the raw floor case, extended by the NATS and peers ones
+ * (defined in `peers/schema.mjs`, which the peers bench runs under Node).
  */
-export const catalogSchema = z.object({
-  path: z.string().min(1),
-  collection: z.string().min(1),
-  chunks: z.number().int().nonnegative(),
-  bytes: z.number().int().nonnegative(),
-  language: z.string(),
-  changed: z.boolean(),
-  hash: z.string(),
-});
+export const catalogSchema = payloadSchema;
 
 export const catalog = defineEvents({
   "context.updated": catalogSchema,
@@ -60,18 +55,30 @@ export const catalog = defineEvents({
   "cache.invalidate": z.object({ namespace: z.string().optional() }),
 });
 
-/** Distinct handler closures (EventTarget ignores a listener added twice). */
-function counting(subscribers: number) {
+/**
+ * `subscribers` distinct handlers made by `handler` (EventTarget ignores a
+ * listener added twice), each counting in `counter.n`, and `takeDelivered`,
+ * which returns the count and resets it.
+ */
+export function countingWith<H>(
+  subscribers: number,
+  handler: (counter: { n: number }) => H,
+): { handlers: H[]; takeDelivered: () => number } {
   const counter = { n: 0 };
-  const handlers = Array.from({ length: subscribers }, () => (_: unknown) => {
-    counter.n++;
-  });
+  const handlers = Array.from({ length: subscribers }, () => handler(counter));
   const takeDelivered = () => {
     const n = counter.n;
     counter.n = 0;
     return n;
   };
   return { handlers, takeDelivered };
+}
+
+/** Synchronous handlers that only count. */
+function counting(subscribers: number) {
+  return countingWith(subscribers, (counter) => (_: unknown) => {
+    counter.n++;
+  });
 }
 
 function eventTarget(subscribers: number): BenchInstance {
@@ -162,45 +169,23 @@ function localBus(
 
 /** Every local case, baseline first within each subscriber count. */
 export function localCases(subscriberCounts = [1, 10]): BenchCase[] {
-  const suite = "local";
-  return subscriberCounts.flatMap((subscribers): BenchCase[] => [
-    {
-      suite,
-      subscribers,
-      baseline: true,
-      name: "EventTarget + new CustomEvent (raw)",
-      create: () => eventTarget(subscribers),
-    },
-    {
-      suite,
-      subscribers,
-      name: FLOOR,
-      create: () => eventTargetParsed(subscribers),
-    },
-    {
-      suite,
-      subscribers,
-      name: "eventemitter3",
-      create: () => eventEmitter3(subscribers),
-    },
-    {
-      suite,
-      subscribers,
-      name: "mitt",
-      create: () => mittEmitter(subscribers),
-    },
+  return suiteCases("local", subscriberCounts, [
+    ["EventTarget + new CustomEvent (raw)", eventTarget],
+    [FLOOR, eventTargetParsed],
+    ["eventemitter3", eventEmitter3],
+    ["mitt", mittEmitter],
     ...([
       ["context.updated", true],
       ["context.updated", false],
       ["context.*", true],
       ["context.*", false],
-    ] as const).map(([pattern, validate]) => ({
-      suite,
-      subscribers,
-      name: `local bus, ${pattern === "context.*" ? "pattern" : "exact"} ` +
+    ] as const).map(([pattern, validate]) =>
+      [
+        `local bus, ${pattern === "context.*" ? "pattern" : "exact"} ` +
         `"${pattern}", validate ${validate ? "on" : "off"}`,
-      create: () => localBus(subscribers, pattern, validate),
-    })),
+        (subscribers: number) => localBus(subscribers, pattern, validate),
+      ] as const
+    ),
   ]);
 }
 

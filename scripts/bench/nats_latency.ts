@@ -35,6 +35,7 @@ import { defineEvents } from "../../mod.ts";
 import { createEventBus } from "../../src/config/mod.ts";
 import type { NatsEventBus } from "../../src/nats/mod.ts";
 import { catalogSchema, payload } from "./local.ts";
+import { now, offer, sleep } from "./peers/measure.mjs";
 import {
   addRawStream,
   Counter,
@@ -88,9 +89,6 @@ export const latencyCatalog = defineEvents({
   "latency.live": { schema, ephemeral: true },
 });
 
-/** Wall-clock milliseconds with sub-microsecond resolution. */
-const now = () => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const encoder = new TextEncoder();
 
 /** A publisher/subscriber pair wired to `receive(sent)`. */
@@ -248,21 +246,6 @@ export const NATS_LATENCY_CASES: readonly LatencyCase[] = [
   { name: "bus persistent", persistent: true, setup: bus("latency.stored") },
 ];
 
-/** Offers `count` events at `rate` per second (open loop). */
-async function offer(rate: number, count: number, send: () => void) {
-  const interval = 1000 / rate;
-  const start = performance.now();
-  let i = 0;
-  while (i < count) {
-    const due = start + i * interval;
-    const t = performance.now();
-    if (t >= due) {
-      send();
-      i++;
-    } else await sleep(due - t);
-  }
-}
-
 /** Nearest-rank percentiles of `samples` (ms), in µs. */
 function percentiles(samples: Float64Array) {
   const sorted = Float64Array.from(samples).sort();
@@ -308,11 +291,11 @@ export async function runNatsLatencyCase(
   try {
     const send = () => pair.send(now());
     if (warmup > 0) {
-      await offer(rate, warmup, send);
+      await offer(rate, warmup, 0, send);
       await received.until(warmup, `${label} (warm-up)`);
     }
     const started = performance.now();
-    await offer(rate, count, send);
+    await offer(rate, count, warmup, send);
     seconds = (performance.now() - started) / 1000;
     await received.until(warmup + count, label);
     if (c.persistent) await acks.until(warmup + count, `${label} (acks)`);

@@ -133,20 +133,11 @@ export async function runRuntimes(
         Math.round(timeoutMs / 1000)
       } s)`,
     );
-    const out = await run(prepared.command, [
-      ...prepared.args,
-      JSON.stringify(options),
-    ], {
-      cwd: prepared.cwd,
-      env: prepared.env,
-      inherit: "stderr",
+    const report = await runPrepared<PortableReport>(
+      prepared,
+      options,
       timeoutMs,
-    });
-    const line = out.stdout.split("\n").find((l) => l.startsWith(MARKER));
-    if (line === undefined) {
-      throw new Error(`${prepared.label}: no results\n${out.stdout}`);
-    }
-    const report: PortableReport = JSON.parse(line.slice(MARKER.length));
+    );
     runs.push({
       ...report,
       library: prepared.library,
@@ -159,6 +150,32 @@ export async function runRuntimes(
     });
   }
   return runs;
+}
+
+/**
+ * Runs `prepared`'s launcher with `options` as its JSON argument (its
+ * stderr passed through) and returns the report it printed on stdout after
+ * {@linkcode MARKER}; throws if it printed none.
+ */
+export async function runPrepared<R>(
+  prepared: Prepared,
+  options: unknown,
+  timeoutMs: number,
+): Promise<R> {
+  const out = await run(prepared.command, [
+    ...prepared.args,
+    JSON.stringify(options),
+  ], {
+    cwd: prepared.cwd,
+    env: prepared.env,
+    inherit: "stderr",
+    timeoutMs,
+  });
+  const line = out.stdout.split("\n").find((l) => l.startsWith(MARKER));
+  if (line === undefined) {
+    throw new Error(`${prepared.label}: no results\n${out.stdout}`);
+  }
+  return JSON.parse(line.slice(MARKER.length));
 }
 
 /** The bench modules an entry needs (Deno's module graph). */

@@ -8,18 +8,17 @@
  * @module
  */
 import * as V from "../runtimes/versions.ts";
-import { run } from "../runtimes/tools.ts";
 import { testGraph } from "../runtimes/test_plan.ts";
-import {
-  MARKER,
-  type PortableNatsOptions,
-  type PortableNatsReport,
+import type {
+  PortableNatsOptions,
+  PortableNatsReport,
 } from "./portable_nats.ts";
 import {
   launcher,
   prepareBun,
   type Prepared,
   prepareNode,
+  runPrepared,
   toStderr,
 } from "./runtimes.ts";
 
@@ -52,20 +51,9 @@ export async function runNatsRuntimes(
   for (const prepare of preparers) {
     const prepared = await toStderr(prepare);
     console.error(`${prepared.label}: ${prepared.library}`);
-    const out = await run(prepared.command, [
-      ...prepared.args,
-      JSON.stringify(options),
-    ], {
-      cwd: prepared.cwd,
-      env: prepared.env,
-      inherit: "stderr",
-      timeoutMs,
-    });
-    const line = out.stdout.split("\n").find((l) => l.startsWith(MARKER));
-    if (line === undefined) {
-      throw new Error(`${prepared.label}: no results\n${out.stdout}`);
-    }
-    reports.push(JSON.parse(line.slice(MARKER.length)));
+    reports.push(
+      await runPrepared<PortableNatsReport>(prepared, options, timeoutMs),
+    );
   }
   return reports;
 }

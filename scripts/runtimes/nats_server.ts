@@ -15,6 +15,7 @@
  * ```
  * @module
  */
+import { exists, ROOT } from "./tools.ts";
 
 /** The pinned package: Debian trixie's nats-server 2.10 for amd64. */
 export const NATS_SERVER_210 = {
@@ -31,9 +32,6 @@ export const NATS_SERVER_210 = {
   size: 4_502_708,
 } as const;
 
-/** The repository root (with a trailing slash). */
-const ROOT = new URL("../../", import.meta.url).pathname;
-
 /** Where the pinned server is unpacked: `.cache/nats-server-<version>/`. */
 export const NATS_SERVER_210_DIR: string =
   `${ROOT}.cache/nats-server-${NATS_SERVER_210.version}`;
@@ -49,16 +47,6 @@ async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", bytes);
   return [...new Uint8Array(digest)]
     .map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
 }
 
 /** Runs a command, throws with its output unless it exits 0; returns stdout. */

@@ -19,7 +19,10 @@ import {
 } from "./_schema_nodes.ts";
 import type { JSONSchema } from "./json_schema.ts";
 
-/** What a reader fails to accept, by kind. */
+/**
+ * What a reader fails to accept, by kind: the kinds of
+ * `BreakingChangeKind` found by comparing two schemas of a type.
+ */
 export type SchemaIssueKind =
   | "required-added"
   | "type-changed"

@@ -6,7 +6,13 @@
  *
  * @module
  */
-import { type Direction, readerAccepts } from "./_reader_accepts.ts";
+import {
+  type Direction,
+  readerAccepts,
+  type SchemaIssueKind,
+} from "./_reader_accepts.ts";
+
+export type { SchemaIssueKind };
 import type { ProtocolSnapshot, SnapshotType } from "./snapshot.ts";
 
 /**
@@ -70,13 +76,7 @@ export type BreakingChangeKind =
   | "version-removed"
   | "version-decreased"
   | "schema-base-changed"
-  | "required-added"
-  | "type-changed"
-  | "enum-value-removed"
-  | "constraint-narrowed"
-  | "field-removed-strict"
-  | "keyword-changed"
-  | "too-deep";
+  | SchemaIssueKind;
 
 /** One change that breaks a reader of the recorded protocol. */
 export interface BreakingChange {

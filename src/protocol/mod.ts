@@ -54,6 +54,7 @@ export type {
   BreakingChange,
   BreakingChangeKind,
   CompatibilityMode,
+  SchemaIssueKind,
 } from "./compatibility.ts";
 // The core types the functions above take, so this entry documents alone.
 export type {

@@ -43,6 +43,16 @@ export function assertEquals(
   }
 }
 
+/** `error`, asserted to be named `name` (an error class's name). */
+function named(error: unknown, name: string, what: string): Error {
+  const err = error as Error;
+  assert(
+    err?.name === name,
+    `${what}: expected ${name}, got ${err?.name}: ${err?.message}`,
+  );
+  return err;
+}
+
 export async function assertRejects(
   fn: () => Promise<unknown>,
   name: string,
@@ -51,12 +61,7 @@ export async function assertRejects(
   try {
     await fn();
   } catch (error) {
-    const err = error as Error;
-    assert(
-      err?.name === name,
-      `${what}: expected ${name}, got ${err?.name}: ${err?.message}`,
-    );
-    return err;
+    return named(error, name, what);
   }
   throw new AssertionError(
     `${what}: expected a ${name} rejection, but it resolved`,
@@ -71,12 +76,7 @@ export function assertThrows(
   try {
     fn();
   } catch (error) {
-    const err = error as Error;
-    assert(
-      err?.name === name,
-      `${what}: expected ${name}, got ${err?.name}: ${err?.message}`,
-    );
-    return err;
+    return named(error, name, what);
   }
   throw new AssertionError(`${what}: expected a ${name} to be thrown`);
 }

@@ -1,6 +1,5 @@
 // Conformance cases about ending subscriptions, iterators, validation and
 // closing the bus.
-import type { CloudEvent } from "../core/envelope.ts";
 import type { ValidationError } from "../core/errors.ts";
 import {
   assert,
@@ -10,6 +9,7 @@ import {
   sleep,
 } from "./_assert.ts";
 import type { CaseFn } from "./case_context.ts";
+import { collect } from "./_collect.ts";
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
@@ -155,10 +155,7 @@ export const lifecycleCases: Record<string, CaseFn> = {
   "publish() rejects invalid data with a ValidationError that reaches no subscriber":
     async (t) => {
       const bus = await t.bus();
-      const got: CloudEvent[] = [];
-      await bus.subscribe(">", (e) => {
-        got.push(e);
-      }).ready;
+      const got = await collect(bus, ">");
       const error = await assertRejects(
         // @ts-expect-error path must be a string
         () => bus.publish("context.updated", { path: 42 }),

@@ -5,6 +5,7 @@ import type { ResumeGap } from "../core/bus.ts";
 import type { CloudEvent } from "../core/envelope.ts";
 import { assert, assertEquals, assertThrows } from "./_assert.ts";
 import type { CaseFn } from "./case_context.ts";
+import { collect } from "./_collect.ts";
 
 const range = (from: number, to: number) =>
   Array.from({ length: to - from }, (_, i) => from + i);
@@ -13,10 +14,7 @@ export const resumeCases: Record<string, CaseFn> = {
   "position() of an event is the same at publish and delivery, and from: { after } resumes with no gap and no repeat":
     async (t) => {
       const bus = await t.bus();
-      const delivered: CloudEvent[] = [];
-      await bus.subscribe("index.progress", (e) => {
-        delivered.push(e);
-      }).ready;
+      const delivered = await collect(bus, "index.progress");
       const published: CloudEvent[] = [];
       for (const n of range(0, 10)) {
         published.push(await bus.publish("index.progress", { n }));

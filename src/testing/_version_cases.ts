@@ -1,18 +1,15 @@
 // Conformance cases about versioned types (see `versioned`): the current
 // version travels in `dataschema`, and an event published as an older
 // version reaches subscribers upcast to the current one, on every transport.
-import type { CloudEvent } from "../core/envelope.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import type { CaseFn } from "./case_context.ts";
+import { collect } from "./_collect.ts";
 
 export const versionCases: Record<string, CaseFn> = {
   "publish() of a versioned type carries the current version in dataschema":
     async (t) => {
       const bus = await t.bus();
-      const got: CloudEvent[] = [];
-      await bus.subscribe("doc.saved", (e) => {
-        got.push(e);
-      }).ready;
+      const got = await collect(bus, "doc.saved");
       const sent = await bus.publish("doc.saved", {
         path: "/a",
         bytes: 3,
@@ -31,10 +28,7 @@ export const versionCases: Record<string, CaseFn> = {
   "publish() as an older version reaches subscribers upcast to the current one":
     async (t) => {
       const bus = await t.bus();
-      const got: CloudEvent[] = [];
-      await bus.subscribe("doc.*", (e) => {
-        got.push(e);
-      }).ready;
+      const got = await collect(bus, "doc.*");
       const catalog = bus.catalog;
       // Data of an older version is typed as the current one's: a cast.
       await bus.publish("doc.saved", { path: "/v1" } as never, {
@@ -64,10 +58,7 @@ export const versionCases: Record<string, CaseFn> = {
     t,
   ) => {
     const bus = await t.bus();
-    const got: CloudEvent[] = [];
-    await bus.subscribe("doc.saved", (e) => {
-      got.push(e);
-    }).ready;
+    const got = await collect(bus, "doc.saved");
     const catalog = bus.catalog;
     // Valid for version 3, not for version 1 (no path).
     const error = await assertRejects(

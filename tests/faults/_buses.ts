@@ -7,6 +7,7 @@ import type {
   NatsConfigInput,
 } from "../../mod.ts";
 import { createEventBus } from "../../src/config/mod.ts";
+import { type Accounting, sleep } from "./_accounting.ts";
 import {
   type DeliveryBus,
   deliveryEvents,
@@ -71,6 +72,40 @@ export function reportKinds(buses: WatchedBus[]): Record<string, number> {
   return out;
 }
 
+/**
+ * Opens the buses of a delivery scenario (`openWatched` with the arguments
+ * after its name: servers, tag, nats overrides), pushing each onto
+ * `buses` as it opens (for the caller to close): publishers `pub1` and
+ * `pub2`, `fanout`, subscribed to `order.*` as the fan-out subscriber "sub"
+ * of `acc`, and `m1` and `m2`, members of group "g" (each handler works
+ * 1 ms, so that faults hit handlers too, then counts). Resolves with the
+ * two publishers once every subscription is ready.
+ */
+export async function openFanoutAndGroup(
+  buses: WatchedBus[],
+  acc: Accounting,
+  ...open: Parameters<typeof openWatched> extends [string, ...infer R] ? R
+    : never
+): Promise<[pub1: WatchedBus, pub2: WatchedBus]> {
+  const opened: WatchedBus[] = [];
+  for (const name of ["pub1", "pub2", "fanout", "m1", "m2"]) {
+    opened.push(await openWatched(name, ...open));
+    buses.push(opened.at(-1)!);
+  }
+  const [pub1, pub2, fan, m1, m2] = opened;
+  const seen = acc.fanout("sub");
+  const fanSub = fan.bus.subscribe("order.*", (e) => seen(e.id));
+  const groupSubs = [m1, m2].map((m) => {
+    const handled = acc.group("g", m.name);
+    return m.bus.subscribe("order.*", async (e) => {
+      await sleep(1);
+      handled(e.id);
+    }, { group: "g" });
+  });
+  await Promise.all([fanSub.ready, ...groupSubs.map((s) => s.ready)]);
+  return [pub1, pub2];
+}
+
 /** Closes every bus, whatever happens to the others. */
 export async function closeAll(buses: WatchedBus[]): Promise<void> {
   await Promise.allSettled(buses.map((b) => b.bus.close()));
@@ -109,7 +144,7 @@ export function publishLoad(
   const done = (async () => {
     for (let n = 0; n < options.total; n++) {
       while (running.size >= options.inflight && Date.now() < deadline) {
-        await Promise.race([...running, sleepFor(100)]);
+        await Promise.race([...running, sleep(100)]);
       }
       if (stopped || Date.now() >= deadline) break;
       const bus = publishers[n % publishers.length];
@@ -122,7 +157,7 @@ export function publishLoad(
         });
       running.add(p);
       issued++;
-      if (options.interval > 0) await sleepFor(options.interval);
+      if (options.interval > 0) await sleep(options.interval);
     }
     await Promise.allSettled([...running]);
   })();
@@ -136,8 +171,4 @@ export function publishLoad(
     done,
     stop: () => stopped = true,
   };
-}
-
-function sleepFor(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

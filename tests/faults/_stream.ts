@@ -5,6 +5,7 @@
 // to the CloudEvent id.
 import { connect } from "@nats-io/transport-node";
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { names } from "../fixtures/nats_delivery.ts";
 
 /**
  * Each event id in `stream` on subjects `filter` (e.g. `<prefix>.order.>`,
@@ -53,4 +54,16 @@ export async function readStoredIds(
   } finally {
     await nc.close();
   }
+}
+
+/**
+ * {@linkcode readStoredIds} of the stream of `tag` (see `names`), on its
+ * `order.*` subjects.
+ */
+export function readOrderIds(
+  servers: string | string[],
+  tag: string,
+): Promise<Map<string, number>> {
+  const { stream, prefix } = names(tag);
+  return readStoredIds(servers, stream, `${prefix}.order.>`);
 }

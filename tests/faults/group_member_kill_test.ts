@@ -7,7 +7,7 @@
 // shares the rest. Every event must be handled at least once.
 import assert from "node:assert/strict";
 import { startNatsServer } from "../nats_server.ts";
-import { readStoredIds } from "./_stream.ts";
+import { readOrderIds } from "./_stream.ts";
 import { Accounting, sleep } from "./_accounting.ts";
 import {
   closeAll,
@@ -17,9 +17,9 @@ import {
   reportKinds,
   type WatchedBus,
 } from "./_buses.ts";
+import { LineProcess } from "../_child.ts";
 
 const MEMBER = new URL("./fixtures/group_member.ts", import.meta.url).pathname;
-const ROOT = new URL("../../", import.meta.url).pathname;
 const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
 
 /** One group member process and the lines it printed. */
@@ -27,40 +27,23 @@ class MemberProcess {
   readonly lines: string[] = [];
   readonly status: Promise<Deno.CommandStatus>;
   readonly stderr: Promise<string>;
-  #child: Deno.ChildProcess;
-  #stdin: WritableStreamDefaultWriter<Uint8Array>;
-  #output: Promise<void>;
+  #process: LineProcess;
 
   constructor(
     readonly name: string,
     args: string[],
     onLine: (line: string) => void,
   ) {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--config", CONFIG, MEMBER, ...args],
-      cwd: ROOT,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
-    this.#child = child;
-    this.#stdin = child.stdin.getWriter();
-    this.status = child.status;
-    this.stderr = new Response(child.stderr).text();
-    this.#output = (async () => {
-      let pending = "";
-      const text = child.stdout.pipeThrough(new TextDecoderStream());
-      for await (const chunk of text) {
-        pending += chunk;
-        const parts = pending.split("\n");
-        pending = parts.pop() ?? "";
-        for (const line of parts.filter((l) => l.trim() !== "")) {
-          this.lines.push(line);
-          onLine(line);
-        }
-      }
-    })();
+    this.#process = new LineProcess(
+      Deno.execPath(),
+      ["run", "-A", "--config", CONFIG, MEMBER, ...args],
+      (line) => {
+        this.lines.push(line);
+        onLine(line);
+      },
+    );
+    this.status = this.#process.status;
+    this.stderr = this.#process.stderr;
   }
 
   /** Waits until `line` was printed; throws (with stderr) after `ms`. */
@@ -79,22 +62,12 @@ class MemberProcess {
   }
 
   kill(): void {
-    try {
-      this.#child.kill("SIGKILL");
-    } catch { /* already exited */ }
+    this.#process.kill();
   }
 
   /** Ends stdin (the member closes its bus and exits); SIGKILL after `ms`. */
-  async finish(ms: number): Promise<Deno.CommandStatus> {
-    const timer = setTimeout(() => this.kill(), ms);
-    try {
-      await this.#stdin.close().catch(() => {});
-      const status = await this.status;
-      await this.#output;
-      return status;
-    } finally {
-      clearTimeout(timer);
-    }
+  finish(ms: number): Promise<Deno.CommandStatus> {
+    return this.#process.finish(ms);
   }
 }
 
@@ -212,9 +185,7 @@ Deno.test({
       // fetch, 16 events) comes back to another member. Publishes never
       // fail here.
       acc.assertDelivery({ groupDuplicatesAtMost: 16, rejectionsAtMost: 0 });
-      acc.assertStream(
-        await readStoredIds(server.natsUrl, stream, `${prefix}.order.>`),
-      );
+      acc.assertStream(await readOrderIds(server.natsUrl, tag));
     } finally {
       for (const child of children) child.kill();
       await Promise.allSettled(children.map((c) => c.status));

@@ -10,11 +10,11 @@
 import assert from "node:assert/strict";
 import { startNatsServer } from "../nats_server.ts";
 import { Accounting, sleep } from "./_accounting.ts";
-import { readStoredIds } from "./_stream.ts";
+import { readOrderIds } from "./_stream.ts";
 import {
   closeAll,
-  names,
   NO_SANITIZERS,
+  openFanoutAndGroup,
   openWatched,
   publishLoad,
   reportKinds,
@@ -45,21 +45,14 @@ Deno.test({
     };
     const buses: WatchedBus[] = [];
     try {
-      for (const name of ["pub1", "pub2", "fanout", "m1", "m2"]) {
-        buses.push(await openWatched(name, proxy.wsUrl, tag, nats));
-      }
-      const [pub1, pub2, fan, m1, m2] = buses;
       const acc = new Accounting("network-faults");
-      const seen = acc.fanout("sub");
-      const fanSub = fan.bus.subscribe("order.*", (e) => seen(e.id));
-      const groupSubs = [m1, m2].map((m) => {
-        const handled = acc.group("g", m.name);
-        return m.bus.subscribe("order.*", async (e) => {
-          await sleep(1);
-          handled(e.id);
-        }, { group: "g" });
-      });
-      await Promise.all([fanSub.ready, ...groupSubs.map((s) => s.ready)]);
+      const [pub1, pub2] = await openFanoutAndGroup(
+        buses,
+        acc,
+        proxy.wsUrl,
+        tag,
+        nats,
+      );
       assert.equal(proxy.connections, buses.length);
 
       const INFLIGHT = 16;
@@ -152,10 +145,7 @@ Deno.test({
         groupDuplicatesAtMost: 3 * 2 * 16,
         rejectionsAtMost: 3 * INFLIGHT,
       });
-      const { stream, prefix } = names(tag);
-      acc.assertStream(
-        await readStoredIds(server.natsUrl, stream, `${prefix}.order.>`),
-      );
+      acc.assertStream(await readOrderIds(server.natsUrl, tag));
     } finally {
       await closeAll(buses);
     }

@@ -19,7 +19,7 @@ import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { type ClusterNode, startNatsCluster } from "./_cluster.ts";
 import { Accounting, sleep } from "./_accounting.ts";
-import { readStoredIds } from "./_stream.ts";
+import { readOrderIds } from "./_stream.ts";
 import {
   closeAll,
   type DeliveryBus,
@@ -117,7 +117,7 @@ async function partitionRun(plan: Plan): Promise<void> {
   /** Whether this server's consumers are trusted to deliver (2.10+). */
   const consumersProven = major > 2 || (major === 2 && minor >= 10);
   const tag = `part${plan.run}_${seed.toString(36)}`;
-  const { stream, prefix } = names(tag);
+  const { stream } = names(tag);
   const nats = {
     replicas: 3,
     storage: "file" as const,
@@ -349,9 +349,7 @@ async function partitionRun(plan: Plan): Promise<void> {
       );
       assert.equal(acc.published - acc.acked.length, 0, "rejections");
     }
-    acc.assertStream(
-      await readStoredIds(natsUrls, stream, `${prefix}.order.>`),
-    );
+    acc.assertStream(await readOrderIds(natsUrls, tag));
   } finally {
     cluster.heal();
     await withTimeout(closeAll(buses), 20_000, "close buses").catch(() => {});

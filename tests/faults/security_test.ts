@@ -30,33 +30,12 @@ import {
 } from "../../src/nats/mod.ts";
 import { type NatsUser, startNatsServer } from "../nats_server.ts";
 import { rejection, withTimeout } from "../_timeouts.ts";
+import { assertNoSecretIn, shown } from "../_secrets.ts";
 
 const T = { sanitizeOps: false, sanitizeResources: false };
 const te = new TextEncoder();
 const td = new TextDecoder();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Every way an error is usually shown, its causes included. */
-function shown(error: unknown): string {
-  return [
-    String(error),
-    (error as Error)?.message,
-    (error as Error)?.stack,
-    Deno.inspect(error, { depth: 10 }),
-    JSON.stringify(error),
-  ].join("\n");
-}
-
-/** Fails if any of `secrets` appears in `text`. */
-function assertNoSecret(text: string, secrets: string[], what: string) {
-  for (const secret of secrets) {
-    const at = text.indexOf(secret);
-    if (at < 0) continue;
-    const context = text.slice(Math.max(0, at - 120), at + secret.length + 20)
-      .replace(secret, "<THE SECRET>");
-    assert.fail(`${what} contains a secret: ...${context}...`);
-  }
-}
 
 const events = defineEvents({
   "context.updated": z.object({ n: z.number().int() }),
@@ -694,7 +673,11 @@ Deno.test({
         assert.match(error.message, /^Cannot connect to NATS at ws:\/\//);
         assert.match(error.message, reason, what);
         assert.ok(ms < 6000, `${what}: ${ms} ms`);
-        assertNoSecret(shown(error), secrets, `the error for a wrong ${what}`);
+        assertNoSecretIn(
+          shown(error),
+          secrets,
+          `the error for a wrong ${what}`,
+        );
         lines.push(`${what} ${ms} ms`);
       }
 
@@ -739,7 +722,7 @@ Deno.test({
             }),
           };
           for (const [what, text] of Object.entries(texts)) {
-            assertNoSecret(text, secrets, `${method}: ${what}`);
+            assertNoSecretIn(text, secrets, `${method}: ${what}`);
           }
           assert.ok(bus.stats().handlerErrors >= 1);
           lines.push(`${method} ok`);
@@ -754,13 +737,17 @@ Deno.test({
     assert.match(output, /\[@mcb\/event-bus\] handler error/);
     assert.match(output, /\[@mcb\/event-bus\] invalid error/);
     assert.match(output, /permissions violation/i);
-    assertNoSecret(output, secrets, "console output of the default onError");
+    assertNoSecretIn(output, secrets, "console output of the default onError");
 
     // The configuration: validated, from the environment, and its errors.
     for (const nats of Object.values(configs)) {
       const config = parseConfig({ transport: "nats", nats });
-      assertNoSecret(JSON.stringify(config), secrets, "JSON.stringify(config)");
-      assertNoSecret(
+      assertNoSecretIn(
+        JSON.stringify(config),
+        secrets,
+        "JSON.stringify(config)",
+      );
+      assertNoSecretIn(
         String(Deno.inspect(config, { depth: 10 })),
         secrets,
         "inspect(config)",
@@ -778,8 +765,8 @@ Deno.test({
         MCB_EVENT_BUS_NATS_SERVERS: users.wsUrl,
         [name]: value,
       });
-      assertNoSecret(JSON.stringify(config), secrets, `config from ${name}`);
-      assertNoSecret(Deno.inspect(config, { depth: 10 }), secrets, name);
+      assertNoSecretIn(JSON.stringify(config), secrets, `config from ${name}`);
+      assertNoSecretIn(Deno.inspect(config, { depth: 10 }), secrets, name);
     }
     const conflicting = (() => {
       try {
@@ -792,7 +779,7 @@ Deno.test({
       }
     })();
     assert.ok(conflicting instanceof ConfigError, String(conflicting));
-    assertNoSecret(shown(conflicting), secrets, "a ConfigError");
+    assertNoSecretIn(shown(conflicting), secrets, "a ConfigError");
     const inUrl = (() => {
       try {
         parseConfig({
@@ -804,7 +791,7 @@ Deno.test({
       }
     })();
     assert.ok(inUrl instanceof ConfigError, String(inUrl));
-    assertNoSecret(shown(inUrl), secrets, "a ConfigError for a URL");
+    assertNoSecretIn(shown(inUrl), secrets, "a ConfigError for a URL");
 
     console.log(
       `security: credentials: refused fast (${
@@ -989,7 +976,7 @@ Deno.test({
       assert.match(message, /certificate/i);
       assert.ok(Number(none.result.ms) < 6000, `took ${none.result.ms} ms`);
       for (const c of [flag, env, none]) {
-        assertNoSecret(c.all, [PASS], "the child's output");
+        assertNoSecretIn(c.all, [PASS], "the child's output");
       }
       console.log(
         `security: tls: --cert ok (${flag.result.ms} ms), DENO_CERT ok (${env.result.ms} ms), untrusted CA refused in ${none.result.ms} ms: ${message}; ${

@@ -9,12 +9,11 @@
 import assert from "node:assert/strict";
 import { startNatsServer } from "../nats_server.ts";
 import { Accounting, sleep } from "./_accounting.ts";
-import { readStoredIds } from "./_stream.ts";
+import { readOrderIds } from "./_stream.ts";
 import {
   closeAll,
-  names,
   NO_SANITIZERS,
-  openWatched,
+  openFanoutAndGroup,
   publishLoad,
   reportKinds,
   type WatchedBus,
@@ -52,25 +51,16 @@ Deno.test({
       reconnectTimeWait: 200,
       reconnectJitter: 100,
     };
-    const open = (name: string) => openWatched(name, server.wsUrl, tag, nats);
     const buses: WatchedBus[] = [];
     try {
-      for (const name of ["pub1", "pub2", "fanout", "m1", "m2"]) {
-        buses.push(await open(name));
-      }
-      const [pub1, pub2, fan, m1, m2] = buses;
       const acc = new Accounting("server-restart");
-
-      const seen = acc.fanout("sub");
-      const fanSub = fan.bus.subscribe("order.*", (e) => seen(e.id));
-      const groupSubs = [m1, m2].map((m) => {
-        const handled = acc.group("g", m.name);
-        return m.bus.subscribe("order.*", async (e) => {
-          await sleep(1); // a little work, so restarts hit handlers too
-          handled(e.id);
-        }, { group: "g" });
-      });
-      await Promise.all([fanSub.ready, ...groupSubs.map((s) => s.ready)]);
+      const [pub1, pub2] = await openFanoutAndGroup(
+        buses,
+        acc,
+        server.wsUrl,
+        tag,
+        nats,
+      );
 
       const load = publishLoad(acc, [pub1.bus, pub2.bus], {
         total: TOTAL,
@@ -131,10 +121,7 @@ Deno.test({
         groupDuplicatesAtMost: RESTARTS.length * 2 * PREFETCH,
         rejectionsAtMost: 0,
       });
-      const { stream, prefix } = names(tag);
-      acc.assertStream(
-        await readStoredIds(server.natsUrl, stream, `${prefix}.order.>`),
-      );
+      acc.assertStream(await readOrderIds(server.natsUrl, tag));
     } finally {
       await closeAll(buses);
     }

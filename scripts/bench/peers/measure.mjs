@@ -1,6 +1,8 @@
 // Measurement helpers of the peers bench (plain JavaScript, run by Node 24):
 // the test-owned ledger, open-loop offering, a sliding publish window,
 // bounded waits and percentiles. See scripts/bench/peers.ts for the design.
+// No imports: nats_latency.ts (Deno, Node, Bun) offers its events with the
+// same `offer`, `now` and `sleep`.
 
 /** Wall-clock milliseconds with sub-microsecond resolution. */
 export const now = () => performance.timeOrigin + performance.now();

@@ -7,18 +7,12 @@
 import { defineEvents } from "@mcb/event-bus";
 import { createEventBus } from "@mcb/event-bus/config";
 import { z } from "zod";
+import { payloadSchema } from "./schema.mjs";
 
 const TYPE = "bench.stored";
 
 const catalog = defineEvents({
-  [TYPE]: z.object({
-    path: z.string().min(1),
-    collection: z.string().min(1),
-    chunks: z.number().int().nonnegative(),
-    bytes: z.number().int().nonnegative(),
-    language: z.string(),
-    changed: z.boolean(),
-    hash: z.string(),
+  [TYPE]: payloadSchema.extend({
     /** Send time, `performance.timeOrigin + performance.now()`, ms. */
     sent: z.number(),
     /** The ledger's id. */
