@@ -203,11 +203,51 @@ export async function startNatsCluster(
   const handle = new Cluster(cluster, nodes, proxies, closeProxies);
   try {
     await handle.waitHealthy();
+    await waitMetaPeers(nodes);
   } catch (error) {
     await handle[Symbol.asyncDispose]();
     throw error;
   }
   return handle;
+}
+
+/**
+ * Waits until the JetStream meta leader counts every node as a current
+ * peer (`/jsz`). `/healthz` is 200 earlier than that: a stream with
+ * replicas created then failed with "no suitable peers for placement".
+ */
+async function waitMetaPeers(
+  nodes: ClusterNode[],
+  timeoutMs = READY_TIMEOUT_MS,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "no answer";
+  while (Date.now() < deadline) {
+    for (const n of nodes) {
+      try {
+        const res = await fetch(
+          `http://${HOST}:${n.server.monitorPort}/jsz`,
+          { signal: AbortSignal.timeout(1000) },
+        );
+        const meta = (await res.json()).meta_cluster as {
+          leader?: string;
+          replicas?: { current?: boolean }[];
+        } | undefined;
+        const current = (meta?.replicas ?? []).filter((r) => r.current);
+        if (meta?.leader === n.name && current.length === nodes.length - 1) {
+          return;
+        }
+        last =
+          `${n.name}: leader ${meta?.leader}, ${current.length} current peers`;
+      } catch (error) {
+        last = `${n.name}: ${(error as Error).message}`;
+      }
+    }
+    await sleep(100);
+  }
+  throw new Error(
+    `JetStream meta group incomplete after ${timeoutMs} ms: ${last}`,
+  );
 }
 
 class Cluster implements NatsCluster {
