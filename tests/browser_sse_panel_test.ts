@@ -182,7 +182,6 @@ class ExampleProcess {
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
-        "--unstable-no-legacy-abort",
         "--allow-net=127.0.0.1",
         "--allow-env",
         "--allow-read=examples",
@@ -262,6 +261,12 @@ Deno.test({
         publisher,
         () => example.kill(),
         () => example.start(),
+      );
+      // Run as a user would (no --unstable-no-legacy-abort): sseResponse
+      // never reads request.signal, so Deno.serve has nothing to warn of.
+      assert.ok(
+        !example.log.includes("legacy behavior"),
+        `the example printed Deno's legacy-abort warning:\n${example.log}`,
       );
     } catch (error) {
       console.error(`--- sse-server output ---\n${example.log}`);

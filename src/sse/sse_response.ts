@@ -15,12 +15,16 @@ import { decodeResumeToken, encodeResumeToken } from "./token.ts";
 /** Options of {@linkcode sseResponse}. */
 export interface SseOptions {
   /**
-   * The request being answered: aborting its `signal` (the client went
-   * away) ends the stream, its `Last-Event-ID` header resumes, and
-   * `authorize` receives it.
+   * The request being answered: its `Last-Event-ID` header resumes, and
+   * `authorize` receives it. Its `signal` is not read: a client that goes
+   * away is seen when the server cancels the response body (Deno.serve,
+   * Bun, Workers and Node adapters do), and in Deno.serve reading
+   * `request.signal` opts into its legacy abort-on-success behaviour (and
+   * a warning). Pass `signal: request.signal` where a server only signals
+   * a disconnect that way.
    */
   request?: Request;
-  /** Also ends the stream when aborted (e.g. the server shuts down). */
+  /** Ends the stream when aborted (e.g. the server shuts down). */
   signal?: AbortSignal;
   /**
    * The resume token to use instead of the request's `Last-Event-ID`
@@ -120,8 +124,9 @@ function gapFrame(gap: SseGap): string {
  *   `"unknown"` (a token of another bus, transport or stream, or
  *   malformed; new events follow). Tokens are never refused with an HTTP
  *   error, so `EventSource` keeps reconnecting.
- * - **End**: when the request's `signal` or `options.signal` aborts or the
- *   bus closes; the subscription is released.
+ * - **End**: when the client goes away (the server cancels the body),
+ *   `options.signal` aborts or the bus closes; the subscription is
+ *   released.
  * - **Backpressure**: at most `buffer` events wait for a slow client; then
  *   the oldest are dropped and counted (`event: gap`, reason
  *   `"overflow"`). Memory never grows without bound.
@@ -196,9 +201,7 @@ export async function sseResponse<C extends EventCatalog>(
 
   // One signal for both reasons to stop; its listeners go at the end.
   const stop = new AbortController();
-  const sources = [request?.signal, options.signal].filter(
-    (s): s is AbortSignal => s !== undefined,
-  );
+  const sources = options.signal === undefined ? [] : [options.signal];
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   let head = retry === undefined ? "" : formatSseMessage({ retry });
   head += formatSseComment("connected");
