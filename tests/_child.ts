@@ -41,10 +41,10 @@ export class LineProcess {
     await this.#stdin.write(new TextEncoder().encode(text));
   }
 
-  /** SIGKILL, unless it already exited. */
-  kill(): void {
+  /** Sends `signal` (SIGKILL by default), unless it already exited. */
+  kill(signal: Deno.Signal = "SIGKILL"): void {
     try {
-      this.#child.kill("SIGKILL");
+      this.#child.kill(signal);
     } catch { /* already exited */ }
   }
 
