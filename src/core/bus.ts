@@ -145,7 +145,10 @@ export interface Subscription extends Disposable {
    * Resolves once the transport delivers to it (local: at once; nats: when
    * the consumer exists on the server). Publishes from the same bus made
    * after `subscribe()` returned always reach it; await `ready` before
-   * publishing from another instance.
+   * publishing from another instance. If the subscription cannot start
+   * (e.g. a `GroupConfigError`), `ready` rejects and it ends; the error
+   * goes to `onError` only when `ready` was not read before it failed, so
+   * each failure is reported once.
    */
   readonly ready: Promise<void>;
   /** Ends it. Idempotent. No event reaches its handler afterwards. */

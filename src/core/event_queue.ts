@@ -10,8 +10,16 @@ type Waiter<E> = {
 
 /** An EventStream fed by `push()`. */
 export class EventQueue<E> implements EventStream<E> {
-  /** Set by the bus to its subscription's `ready`. */
-  ready: Promise<void> = Promise.resolve();
+  /**
+   * Set by the bus: the subscription whose `ready` this stream's `ready`
+   * is (reading it counts as reading the subscription's).
+   */
+  sub: { readonly ready: Promise<void> } | undefined;
+
+  /** Resolves once the transport delivers to it. */
+  get ready(): Promise<void> {
+    return this.sub?.ready ?? Promise.resolve();
+  }
   #ring: (E | undefined)[];
   #head = 0;
   #size = 0;

@@ -75,7 +75,7 @@ export function createEventStream(
     },
     () => queue.end(),
   );
-  queue.ready = sub.ready;
+  queue.sub = sub;
   if (!sub.active) queue.end();
   return queue;
 }

@@ -37,7 +37,13 @@ export class BusSubscription implements Subscription {
   /** Told when `from: { after }` cannot resume exactly. */
   readonly onGap: ((gap: ResumeGap) => void) | undefined;
   /** Transports with asynchronous setup replace it in `_attach`. */
-  ready: Promise<void> = READY;
+  /** Set by the transport: resolves once it delivers, or rejects. */
+  started: Promise<void> = READY;
+  /**
+   * Whether `ready` was read: a failure to start then goes there only,
+   * not also to `onError` (each failure is reported once).
+   */
+  observed = false;
   #bus: SubscriptionOwner;
   #signal: AbortSignal | undefined;
   #onEnd: ((busClosed: boolean) => void) | undefined;
@@ -64,6 +70,11 @@ export class BusSubscription implements Subscription {
       this.#signal = signal;
       signal.addEventListener("abort", this, { once: true });
     }
+  }
+
+  get ready(): Promise<void> {
+    this.observed = true;
+    return this.started;
   }
 
   get closed(): boolean {

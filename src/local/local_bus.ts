@@ -194,7 +194,7 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
     }
     // Replay in a microtask, so the handler never runs inside subscribe();
     // every publish until then lands in the ring and is replayed too.
-    sub.ready = new Promise<void>((resolve) =>
+    sub.started = new Promise<void>((resolve) =>
       queueMicrotask(() => {
         try {
           this.#resume(sub, start, after, gap);

@@ -107,17 +107,23 @@ export class StreamConfigError extends Error {
 
 /**
  * A group's durable consumer exists with another filter than this
- * subscription asks for.
+ * subscription asks for (`deleteGroup` starts the group afresh), or
+ * `resetGroup` found none.
  */
 export class GroupConfigError extends Error {
+  /** The group name. */
+  declare readonly group: string;
+
   /**
    * Creates the error.
    *
    * @param group The group name.
    * @param message What differs.
+   * @param options `cause`: the server's answer, if any.
    */
-  constructor(group: string, message: string) {
-    super(`Group "${group}": ${message}`);
+  constructor(group: string, message: string, options?: ErrorOptions) {
+    super(`Group "${group}": ${message}`, options);
+    this.group = group;
     this.name = "GroupConfigError";
   }
 }

@@ -12,6 +12,7 @@ export type { ConnectTuning, WebSocketFactory } from "./connect.ts";
 export type { NatsConnectionLike, NatsEventBus } from "./types.ts";
 export type { ConnectionStatus } from "./status.ts";
 export type { NatsConfig } from "./options.ts";
+export { deleteGroup, resetGroup, type ResetGroupOptions } from "./groups.ts";
 export {
   GroupConfigError,
   NatsConnectionError,

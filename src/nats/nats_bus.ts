@@ -227,12 +227,13 @@ export class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
     }
     this.#consumers.set(sub, handles);
     const ready = Promise.all(handles.map((h) => h.ready)).then(() => {});
-    sub.ready = ready;
+    sub.started = ready;
     this.#pendingReady.add(ready);
     const done = () => this.#pendingReady.delete(ready);
     ready.then(done, (error) => {
       done();
-      onError(error);
+      // Reported once: to `ready` when it was read, else to onError.
+      if (!sub.observed) onError(error);
       sub.unsubscribe();
     });
   }
