@@ -30,6 +30,7 @@ import {
   ValidationError,
 } from "../mod.ts";
 import { createEventBus } from "../src/config/mod.ts";
+import { deleteGroup, resetGroup } from "../src/nats/mod.ts";
 import { loadConfig as loadConfigFile } from "../src/config/mod.ts";
 
 const USAGE = `Usage: deno task events -- <command> [options]
@@ -48,6 +49,12 @@ Commands:
     --subject S       the CloudEvent subject
     --json            print the published event as JSON (default: its id)
   types               list the event types and whether they are ephemeral
+  group delete NAME   remove group NAME's durable consumer (stop its members
+                      first); the next member starts it afresh, e.g. with
+                      another pattern
+  group reset NAME    move group NAME back to the stream's start (stop its
+                      members first); they receive the stream again
+    --from WHERE      all (default), new, or a stream sequence to start at
 
 Options:
   --config FILE       a .json, .jsonc or .toml configuration file (README
@@ -343,6 +350,43 @@ async function publish(parsed: Parsed, io: CliIO): Promise<number> {
   }
 }
 
+async function group(parsed: Parsed, io: CliIO): Promise<number> {
+  const [action, name, ...extra] = parsed.positional;
+  if (action !== "delete" && action !== "reset") {
+    throw new UsageError(
+      `group: expected delete or reset, got ${JSON.stringify(action ?? "")}`,
+    );
+  }
+  if (name === undefined || extra.length > 0) {
+    throw new UsageError(`group ${action} takes one group NAME`);
+  }
+  const from = parseFrom(parsed.flags.get("--from") ?? "all");
+  if (typeof from === "object" && "after" in from) {
+    throw new UsageError(
+      "group reset --from: a position is not accepted here; give a stream sequence",
+    );
+  }
+  const config = await loadConfig(parsed, io);
+  if (config.transport !== "nats") throw new UsageError("group needs nats");
+  const bus = await createEventBus(mcbEvents, config);
+  try {
+    if (action === "delete") {
+      const deleted = await deleteGroup(bus, name);
+      io.err(
+        deleted
+          ? `group: deleted the durable consumer of group ${name}`
+          : `group: group ${name} has no durable consumer (nothing to delete)`,
+      );
+      return 0;
+    }
+    await resetGroup(bus, name, { from });
+    io.err(`group: group ${name} reset to ${JSON.stringify(from)}`);
+    return 0;
+  } finally {
+    await bus.close();
+  }
+}
+
 function types(io: CliIO): number {
   for (const type of mcbEvents.types) {
     io.out(
@@ -375,13 +419,17 @@ export async function run(args: string[], io: CliIO): Promise<number> {
         return await publish(parsed, io);
       case "types":
         return types(io);
+      case "group":
+        return await group(parsed, io);
       case "":
-        throw new UsageError("a command is needed: tail, publish or types");
+        throw new UsageError(
+          "a command is needed: tail, publish, types or group",
+        );
       default:
         throw new UsageError(
           `unknown command ${
             JSON.stringify(parsed.command)
-          }: expected tail, publish or types`,
+          }: expected tail, publish, types or group`,
         );
     }
   } catch (error) {

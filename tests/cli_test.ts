@@ -44,7 +44,7 @@ Deno.test("cli: usage and input errors exit 2 with a clear message, before conne
     MCB_EVENT_BUS_NATS_SERVERS: "ws://127.0.0.1:9",
   };
   const cases: [string[], Record<string, string>, RegExp][] = [
-    [[], {}, /a command is needed: tail, publish or types/],
+    [[], {}, /a command is needed: tail, publish, types or group/],
     [["frobnicate"], {}, /unknown command "frobnicate"/],
     [["tail", ">", "--bogus"], {}, /unknown option --bogus/],
     [["tail"], {}, /tail needs a PATTERN/],
