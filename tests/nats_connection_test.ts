@@ -217,7 +217,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "subscribe() with provision: false and no stream: ready rejects, the subscription ends, onError hears it once",
+    "subscribe() with provision: false and no stream: ready rejects, the subscription ends; reported once (to ready when read, else to onError)",
   ...T,
   fn: async () => {
     await using server = await startNatsServer();
@@ -235,9 +235,15 @@ Deno.test({
       await sleep(200);
       assert.equal(sub.closed, true);
       assert.equal(bus.hasSubscribers("order.created"), false);
+      assert.equal(reports.length, 0, "ready was read: not also to onError");
+      // Not read: onError hears it, once.
+      const unread = bus.subscribe("order.*", () => {});
+      const deadline = Date.now() + 5000;
+      while (!unread.closed && Date.now() < deadline) await sleep(20);
+      await sleep(200);
       assert.deepEqual(
         reports.map(([e, ctx]) => [String(e), ctx.kind, ctx.pattern]),
-        [[String(error), "transport", "order.created"]],
+        [[String(error), "transport", "order.*"]],
         "one report per failure",
       );
     } finally {
