@@ -444,6 +444,14 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     }
     const e = error as Error;
     io.err(`events: ${e?.name ?? "Error"}: ${e?.message ?? String(error)}`);
+    // Causes add to the message (they do not repeat it): show them.
+    for (
+      let c = e?.cause, n = 0;
+      c instanceof Error && n < 3;
+      c = c.cause, n++
+    ) {
+      io.err(`  caused by ${c.name}: ${c.message}`);
+    }
     return 1;
   }
 }

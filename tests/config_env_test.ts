@@ -213,8 +213,8 @@ Deno.test("configFromEnv() errors name the environment variable", () => {
     envError({ ...NATS, MCB_EVENT_BUS_NATS_SERVERS: " , " }).message,
     /MCB_EVENT_BUS_NATS_SERVERS/,
   );
-  const cause = envError({ MCB_EVENT_BUS_TRANSPORT: "kafka" }).cause;
-  assert.ok(cause instanceof ConfigError);
+  // The same issues, re-keyed for the environment: no cause repeating them.
+  assert.equal(envError({ MCB_EVENT_BUS_TRANSPORT: "kafka" }).cause, undefined);
 });
 
 Deno.test("configFromEnv() errors never contain a secret", () => {

@@ -91,6 +91,39 @@ Deno.test({
     );
     assert.ok(error instanceof NatsConnectionError, String(error));
     assert.ok(error.message.includes(url), error.message);
+    assert.match(error.message, /nothing listens there \(connection refused\)/);
+    assertCauseAdds(error);
+  },
+});
+
+/** The message explains; a cause, if any, is not quoted in it again. */
+function assertCauseAdds(error: Error): void {
+  const cause = error.cause as Error | undefined;
+  if (cause?.message) {
+    assert.ok(
+      !error.message.includes(cause.message),
+      `the message repeats its cause: ${error.message}`,
+    );
+  }
+}
+
+Deno.test({
+  name:
+    'createEventBus() with a ws:// URL aimed at the NATS client port says so (not "operation was canceled")',
+  ...T,
+  fn: async () => {
+    await using server = await startNatsServer();
+    const url = `ws://127.0.0.1:${server.port}`;
+    const error = await rejection(
+      natsBus({ servers: url, connectTimeout: 2000, maxReconnectAttempts: 0 }),
+      6000,
+      "createEventBus() against the client port",
+    );
+    assert.ok(error instanceof NatsConnectionError, String(error));
+    assert.ok(error.message.includes(url), error.message);
+    assert.match(error.message, /NATS client port \(4222 by default\)/);
+    assert.match(error.message, /websocket listener/);
+    assertCauseAdds(error);
   },
 });
 

@@ -101,8 +101,7 @@ export function configFromEnv(
         path: envNameFor(issue.path),
         message: issue.message,
       })),
-      { cause: error },
-    );
+    ); // the same issues re-keyed: a cause would repeat them
   }
 }
 

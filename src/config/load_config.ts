@@ -164,8 +164,7 @@ export async function loadConfig(
         path: describePath(issue.path, origins, file, section),
         message: issue.message,
       })),
-      { cause: error },
-    );
+    ); // the same issues located: a cause would repeat them
   }
 }
 

@@ -35,7 +35,7 @@ export async function readDocument(
     throw new ConfigError([{
       path: file,
       message: `cannot read it (${errorText(error)})`,
-    }], { cause: error });
+    }]);
   }
   // The TOML parser is loaded when a TOML file is read: a program (or a
   // bundle) that imports this entry for createEventBus alone does not carry

@@ -34,7 +34,6 @@ export function parseData(
       note
         ? issues.map((i) => ({ ...i, message: `${i.message} ${note}` }))
         : issues,
-      { cause: error },
-    );
+    ); // zod's error lists the same issues (see `issues`): no cause
   }
 }

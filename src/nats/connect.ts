@@ -46,7 +46,9 @@ export async function connectNats(
       "nats.servers is empty: give ws:// or wss:// URLs, or pass an open connection",
     );
   }
-  const wsFactory = tuning.wsFactory ?? await defaultSocket();
+  const chosen = tuning.wsFactory ?? await defaultSocket();
+  const seen: SocketFailure = {};
+  const wsFactory = chosen && observing(chosen, seen);
   if (
     wsFactory === undefined &&
     typeof (globalThis as { WebSocket?: unknown }).WebSocket !== "function"
@@ -91,20 +93,56 @@ export async function connectNats(
     // reconnects on WebSocket when another nats.js transport connects.
     return await connectWs(options);
   } catch (error) {
-    const reason = describeConnectError(error);
-    throw new NatsConnectionError(
-      `Cannot connect to NATS at ${servers}: ${reason}`,
-      { cause: error },
-    );
+    // A reason in our words comes with the error as its cause; an error
+    // we cannot explain is quoted instead (its cause would repeat it).
+    const reason = describeConnectError(error, seen.code);
+    const message = `Cannot connect to NATS at ${servers}: `;
+    throw reason !== undefined
+      ? new NatsConnectionError(message + reason, { cause: error })
+      : new NatsConnectionError(
+        message + ((error as Error)?.message || WS_FAILED),
+      );
   }
 }
 
-function describeConnectError(error: unknown): string {
+/** What the sockets of a dial reported (npm ws on Deno and Node). */
+interface SocketFailure {
+  /** The last socket error's `code`, e.g. `ECONNREFUSED`. */
+  code?: string;
+}
+
+/** `factory`, noting the `code` of the errors its sockets report. */
+function observing(
+  factory: WebSocketFactory,
+  seen: SocketFailure,
+): WebSocketFactory {
+  return async (url, options) => {
+    const made = await factory(url, options);
+    made.socket.addEventListener("error", (event) => {
+      const code = (event as { error?: { code?: unknown } }).error?.code;
+      if (typeof code === "string") seen.code = code;
+    });
+    return made;
+  };
+}
+
+const WS_FAILED =
+  "the WebSocket could not be opened (check the URL: the server's websocket listener, not its client port 4222; that the server runs; ws:// vs wss://)";
+
+function describeConnectError(
+  error: unknown,
+  socketCode: string | undefined,
+): string | undefined {
   if (isAuthFailure(error)) {
     return "the server refused the credentials (authorization violation)";
   }
   if (isTimeout(error)) return "timed out";
-  // Browsers report no reason for a WebSocket that fails to open.
-  return (error as Error)?.message ||
-    "the WebSocket could not be opened (check the URL, the server's websocket listener, and ws:// vs wss://)";
+  // llhttp's parse errors: the server answered, but not with HTTP.
+  if (socketCode?.startsWith("HPE_")) {
+    return "the server there does not speak WebSocket (its answer is not HTTP): is the URL aimed at the NATS client port (4222 by default)? The nats transport connects to the server's websocket listener (`websocket { port: ... }` in its configuration)";
+  }
+  if (socketCode === "ECONNREFUSED") {
+    return "nothing listens there (connection refused): is nats-server running, with a websocket listener on that port?";
+  }
+  return undefined;
 }

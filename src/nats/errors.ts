@@ -40,20 +40,20 @@ export class PublishTimeoutError extends Error {
    * @param eventId The event id.
    * @param attempts How many attempts were made.
    * @param ms The deadline in milliseconds.
-   * @param options `cause`: the last attempt's error.
+   * @param options `cause`: the last attempt's error; `reason`: what
+   *   that error means, in words (when known).
    */
   constructor(
     type: string,
     eventId: string,
     attempts: number,
     ms: number,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { reason?: string },
   ) {
-    const last = options?.cause instanceof Error
-      ? ` (last error: ${options.cause.message})`
-      : "";
     super(
-      `Cannot publish "${type}" ${eventId}: no acknowledgement from JetStream within ${ms} ms after ${attempts} attempts${last}`,
+      `Cannot publish "${type}" ${eventId}: no acknowledgement from JetStream within ${ms} ms after ${attempts} attempts${
+        options?.reason ? `: ${options.reason}` : ""
+      }`,
       options,
     );
     this.eventId = eventId;

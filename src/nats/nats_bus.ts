@@ -142,9 +142,7 @@ export class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
         this.connection.publish(subject, payload, headers && { headers });
       } catch (error) {
         // nats.js throws Errors here (closed, draining, max payload).
-        throw new PublishRejectedError(event.type, (error as Error).message, {
-          cause: error,
-        });
+        throw new PublishRejectedError(event.type, (error as Error).message);
       }
       return;
     }

@@ -57,7 +57,7 @@ export function encodeOutbound(
     throw new ValidationError(event.type, [{
       path: "data",
       message: `cannot be encoded as JSON (${(error as Error)?.message})`,
-    }], { cause: error });
+    }]);
   }
   const max = options.maxPayload;
   const size = wire.payload.length + headerBytes(wire.headers) +

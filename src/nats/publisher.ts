@@ -18,13 +18,6 @@ import {
 /** Longest wait for one attempt's acknowledgement, ms. */
 const ATTEMPT_TIMEOUT = 2000;
 
-function reasonOf(error: unknown): string {
-  const text = (error as Error)?.message ?? String(error);
-  return isPermissionDenied(error)
-    ? `the server denied it: ${text} (does this user have publish permission?)`
-    : text;
-}
-
 /** Publishes to JetStream with retries; counts what is in flight. */
 export class DurablePublisher {
   #js: JetStreamClient;
@@ -83,14 +76,11 @@ export class DurablePublisher {
       if (remaining <= 0) {
         // nats.js reports "no responders" to a JetStream publish as
         // "jetstream is not enabled"; what is missing is a stream.
-        const cause = isNoResponders(last)
-          ? new Error(
-            `no JetStream stream stores subject "${subject}" (it is created at start unless nats.provision is false)`,
-            { cause: last },
-          )
-          : last;
         throw new PublishTimeoutError(type, id, attempts, this.#timeout, {
-          cause,
+          cause: last,
+          reason: isNoResponders(last)
+            ? `no JetStream stream stores subject "${subject}" (it is created at start unless nats.provision is false)`
+            : undefined,
         });
       }
       attempts++;
@@ -109,9 +99,18 @@ export class DurablePublisher {
         last = new Error("staged (seq 0), not stored");
       } catch (error) {
         if (!isRetryable(error)) {
-          throw new PublishRejectedError(type, reasonOf(error), {
-            cause: error,
-          });
+          // Our words come with the client's error as cause; its own text
+          // is quoted instead of attached (a cause would repeat it).
+          throw isPermissionDenied(error)
+            ? new PublishRejectedError(
+              type,
+              `the server denied publishing to "${subject}" (does this user have publish permission?)`,
+              { cause: error },
+            )
+            : new PublishRejectedError(
+              type,
+              (error as Error)?.message ?? String(error),
+            );
         }
         last = error;
       }

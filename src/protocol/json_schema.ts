@@ -47,7 +47,6 @@ export function schemaToJSONSchema(
       `${label}: cannot be expressed as JSON Schema: ${
         error instanceof Error ? error.message : String(error)
       }`,
-      { cause: error },
     );
   }
 }
