@@ -28,7 +28,7 @@ const natsBus = (
   nats: Nats["nats"],
   onError?: Nats["onError"],
   onStatus?: (s: ConnectionStatus) => void,
-) => createEventBus(events, { transport: "nats", nats, onError }, { onStatus });
+) => createEventBus(events, { transport: "nats", nats, onError, onStatus });
 // NATS clients keep timers and sockets that outlive a test's last await.
 const T = { sanitizeOps: false, sanitizeResources: false };
 

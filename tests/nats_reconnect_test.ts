@@ -42,7 +42,7 @@ async function openBus(server: NatsServer, stream: string) {
       reconnectJitter: 0,
       publishTimeout: 20_000,
     },
-  }, { onStatus: (s) => statuses.push(s) });
+  }, { onStatus: (s) => statuses.push(s) }); // the deprecated third argument still works
   const reconnects = () =>
     statuses.filter((s) => s.type === "reconnected").length;
   return { bus, statuses, reconnects };

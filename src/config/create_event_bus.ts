@@ -20,7 +20,11 @@ import {
   parseConfig,
 } from "./config.ts";
 
-/** Runtime objects for the transport, beside the (serializable) config. */
+/**
+ * Runtime objects for the nats transport. They go in `createEventBus`'s
+ * configuration object, beside the serializable settings (a third argument
+ * with them is still accepted).
+ */
 export interface CreateEventBusOptions {
   /**
    * nats: an open `NatsConnection` to use (e.g. a TCP connection from
@@ -42,8 +46,10 @@ export interface CreateEventBusOptions {
  * with `createLocalEventBus` from the root entry otherwise.
  *
  * @param catalog The event catalog.
- * @param config The configuration, e.g. from `configFromEnv`.
- * @param options Runtime objects: a NATS connection to borrow, `onStatus`.
+ * @param config The configuration, e.g. from `configFromEnv` or
+ *   `loadConfig`, with the runtime objects of {@linkcode CreateEventBusOptions}
+ *   (a NATS connection to borrow, `onStatus`, `wsFactory`) beside it.
+ * @param options Deprecated: the same runtime objects (the config's win).
  * @returns The bus, connected and ready.
  * @throws {ConfigError} for an invalid configuration (as a rejection).
  * @throws {NatsConnectionError} when the nats transport cannot connect.
@@ -61,28 +67,35 @@ export interface CreateEventBusOptions {
  */
 export async function createEventBus<C extends EventCatalog>(
   catalog: C,
-  config: NatsTransportConfigInput,
+  config: NatsTransportConfigInput & CreateEventBusOptions,
   options?: CreateEventBusOptions,
 ): Promise<NatsEventBus<C>>;
 /**
  * Creates the bus that `config` selects (see the overload above).
  *
  * @param catalog The event catalog.
- * @param config The configuration; `{}` selects the local transport.
- * @param options Runtime objects for the nats transport.
+ * @param config The configuration (`{}` selects the local transport) and
+ *   the nats transport's runtime objects.
+ * @param options Deprecated: the runtime objects (the config's win).
  * @returns The bus, connected and ready.
  */
 export async function createEventBus<C extends EventCatalog>(
   catalog: C,
-  config?: EventBusConfigInput,
+  config?: EventBusConfigInput & CreateEventBusOptions,
   options?: CreateEventBusOptions,
 ): Promise<EventBus<C>>;
 export async function createEventBus<C extends EventCatalog>(
   catalog: C,
-  config: EventBusConfigInput = {},
+  config: EventBusConfigInput & CreateEventBusOptions = {},
   options: CreateEventBusOptions = {},
 ): Promise<EventBus<C>> {
-  const parsed = parseConfig(config);
+  const {
+    connection = options.connection,
+    onStatus = options.onStatus,
+    wsFactory = options.wsFactory,
+    ...settings
+  } = config;
+  const parsed = parseConfig(settings);
   const { source, onError, validate } = parsed;
   if (parsed.transport === "local") {
     const { history } = parsed;
@@ -93,8 +106,8 @@ export async function createEventBus<C extends EventCatalog>(
     onError,
     validate,
     config: parsed.nats,
-    connection: options.connection,
-    onStatus: options.onStatus,
-    wsFactory: options.wsFactory,
+    connection,
+    onStatus,
+    wsFactory,
   });
 }

@@ -15,6 +15,7 @@ import {
 } from "./config.ts";
 import type { NatsConfigInput } from "./nats_config.ts";
 import { envInput, envNameFor } from "./env.ts";
+import { readEnv, readTextFile as hostReadTextFile } from "#config-host";
 import {
   isRecord,
   type Origin,
@@ -47,14 +48,16 @@ export interface LoadConfigOptions {
    */
   file?: string;
   /**
-   * Reads a text file; required when `file` is given. Deno:
-   * `Deno.readTextFile`; Node and Bun: `(p) => readFile(p, "utf8")` from
-   * `node:fs/promises`. Also reads the `*_file` secret keys.
+   * Reads a text file (the file and its `*_file` secret keys).
+   *
+   * @default {Deno.readTextFile on Deno; fs.readFile(p, "utf8") on Node and Bun; none in browsers and Workers (pass one to read a file)}
    */
   readTextFile?: (path: string) => Promise<string>;
   /**
-   * Environment variables (`MCB_EVENT_BUS_*`, see `configFromEnv`), e.g.
-   * `Deno.env.toObject()` or `process.env`. They win over the file.
+   * Environment variables (`MCB_EVENT_BUS_*`, see `configFromEnv`); they
+   * win over the file. Pass `{}` to read none.
+   *
+   * @default {the process environment on Deno (needs --allow-env), Node and Bun; none in browsers and Workers}
    */
   env?: Record<string, string | undefined>;
   /** Settings that win over the file and the environment. */
@@ -98,14 +101,19 @@ export interface LoadConfigOptions {
 export async function loadConfig(
   options: LoadConfigOptions = {},
 ): Promise<EventBusConfig> {
-  const { file, readTextFile, env = {}, overrides = {} } = options;
+  const {
+    file,
+    readTextFile = hostReadTextFile,
+    env = readEnv?.() ?? {},
+    overrides = {},
+  } = options;
   const origins = new Map<string, Origin>();
   let fromFile: Record<string, unknown> = {};
   let section = "";
   if (file !== undefined) {
     if (readTextFile === undefined) {
       throw new TypeError(
-        "loadConfig: readTextFile is required to read a file (see LoadConfigOptions.readTextFile)",
+        "loadConfig: this runtime has no file system to read the file from: pass readTextFile (see LoadConfigOptions.readTextFile)",
       );
     }
     const root = await readDocument(file, readTextFile);

@@ -127,7 +127,7 @@ function observing(
 }
 
 const WS_FAILED =
-  "the WebSocket could not be opened (check the URL: the server's websocket listener, not its client port 4222; that the server runs; ws:// vs wss://)";
+  "the WebSocket could not be opened (check the URL: the websocket listener, not the client port 4222; the server runs; ws:// vs wss://)";
 
 function describeConnectError(
   error: unknown,
@@ -139,10 +139,10 @@ function describeConnectError(
   if (isTimeout(error)) return "timed out";
   // llhttp's parse errors: the server answered, but not with HTTP.
   if (socketCode?.startsWith("HPE_")) {
-    return "the server there does not speak WebSocket (its answer is not HTTP): is the URL aimed at the NATS client port (4222 by default)? The nats transport connects to the server's websocket listener (`websocket { port: ... }` in its configuration)";
+    return "the server there does not speak WebSocket: is the URL aimed at the NATS client port (4222 by default) instead of its websocket listener?";
   }
   if (socketCode === "ECONNREFUSED") {
-    return "nothing listens there (connection refused): is nats-server running, with a websocket listener on that port?";
+    return "nothing listens there (connection refused)";
   }
   return undefined;
 }

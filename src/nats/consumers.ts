@@ -245,7 +245,7 @@ async function ensureDurable(
   if (existing !== undefined && existing.filter_subject !== options.filter) {
     throw new GroupConfigError(
       options.group,
-      `its durable consumer reads "${existing.filter_subject}" but this subscription asks for "${options.filter}"; to change what the group reads, stop its members and delete it (deleteGroup(bus, "${options.group}") from @mcb/event-bus/nats, or \`deno task events -- group delete ${options.group}\`), or use another group name`,
+      `its durable consumer reads "${existing.filter_subject}" but this subscription asks for "${options.filter}"; delete the group to change what it reads (deleteGroup, or the CLI's group delete), or use another name`,
     );
   }
 }
