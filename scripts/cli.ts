@@ -50,13 +50,13 @@ Commands:
   types               list the event types and whether they are ephemeral
 
 Options:
-  --config FILE       a .json, .jsonc or .toml configuration file (README
-                      "Configuration"); MCB_EVENT_BUS_* variables win over it
+  --config FILE       a .json, .jsonc or .toml configuration file
+                      (docs/configuration.md); MCB_EVENT_BUS_* variables win over it
   -h, --help          this help
 
 Environment: MCB_EVENT_BUS_TRANSPORT=nats, MCB_EVENT_BUS_NATS_SERVERS=ws://...,
 MCB_EVENT_BUS_NATS_STREAM, MCB_EVENT_BUS_NATS_SUBJECT_PREFIX, credentials (see
-README "Configuration").`;
+docs/configuration.md).`;
 
 /** Where the CLI reads and writes; a test passes its own. */
 export interface CliIO {
