@@ -57,13 +57,13 @@ Commands:
     --from WHERE      all (default), new, or a stream sequence to start at
 
 Options:
-  --config FILE       a .json, .jsonc or .toml configuration file (README
-                      "Configuration"); MCB_EVENT_BUS_* variables win over it
+  --config FILE       a .json, .jsonc or .toml configuration file
+                      (docs/configuration.md); MCB_EVENT_BUS_* variables win over it
   -h, --help          this help
 
 Environment: MCB_EVENT_BUS_TRANSPORT=nats, MCB_EVENT_BUS_NATS_SERVERS=ws://...,
 MCB_EVENT_BUS_NATS_STREAM, MCB_EVENT_BUS_NATS_SUBJECT_PREFIX, credentials (see
-README "Configuration").`;
+docs/configuration.md).`;
 
 /** Where the CLI reads and writes; a test passes its own. */
 export interface CliIO {

@@ -2,8 +2,8 @@
  * `deno task schema`: writes what is generated from the settings table
  * (`src/config/settings.ts` and its words, `settings_docs.ts`):
  * the JSON Schema of configuration files,
- * `schema/event-bus-config.schema.json`, and the settings table of the
- * README's "Configuration" section. `tests/config_docs_test.ts` and
+ * `schema/event-bus-config.schema.json`, and the settings table of
+ * `docs/configuration.md` (between its `settings-table` markers). `tests/config_docs_test.ts` and
  * `tests/config_file_test.ts` fail when either is out of date.
  *
  * @module
@@ -28,11 +28,18 @@ export function schemaText(): string {
   return `${JSON.stringify(configFileJsonSchema(), null, 2)}\n`;
 }
 
-/** The header of the README's settings table. */
+/** The file that holds the generated settings table. */
+export const SETTINGS_DOC = "docs/configuration.md";
+
+/** The markers around the generated table in {@linkcode SETTINGS_DOC}. */
+const START_MARKER = "<!-- settings-table";
+const END_MARKER = "<!-- /settings-table -->";
+
+/** The header of the settings table. */
 const HEADER = ["key (file alias)", "env variable", "default", "meaning"];
 
-/** The README's settings table: its rows of cells, header first. */
-export function readmeRows(): string[][] {
+/** The settings table: its rows of cells, header first. */
+export function settingsRows(): string[][] {
   const rows: string[][] = [HEADER];
   const section = (
     section: string,
@@ -84,8 +91,8 @@ export function readmeRows(): string[][] {
 }
 
 /** The table as `deno fmt` writes it (columns padded). */
-export function readmeTable(): string {
-  const rows = readmeRows();
+export function settingsTable(): string {
+  const rows = settingsRows();
   const widths = HEADER.map((_, i) =>
     Math.max(...rows.map((r) => r[i].length))
   );
@@ -99,16 +106,20 @@ export function readmeTable(): string {
 }
 
 /**
- * Where the settings table is in the README: the first table of the
- * "## Configuration" section, as [start, end) offsets.
+ * Where the settings table is in {@linkcode SETTINGS_DOC}: the table
+ * between the `<!-- settings-table ... -->` and `<!-- /settings-table -->`
+ * markers, as [start, end) offsets.
  */
-export function readmeTableSpan(readme: string): [number, number] {
-  const section = readme.indexOf("\n## Configuration\n");
-  const start = readme.indexOf("\n| ", section) + 1;
+export function settingsTableSpan(doc: string): [number, number] {
+  const open = doc.indexOf(START_MARKER);
+  const close = doc.indexOf(END_MARKER, open);
+  const start = doc.indexOf("\n| ", open) + 1;
   let end = start;
-  while (readme.startsWith("|", end)) end = readme.indexOf("\n", end) + 1;
-  if (section === -1 || start === 0) {
-    throw new Error("README.md: no table in ## Configuration");
+  while (doc.startsWith("|", end)) end = doc.indexOf("\n", end) + 1;
+  if (open === -1 || close === -1 || start === 0 || end > close) {
+    throw new Error(
+      `${SETTINGS_DOC}: no table between "${START_MARKER} ..." and "${END_MARKER}"`,
+    );
   }
   return [start, end - 1];
 }
@@ -124,12 +135,12 @@ if (import.meta.main) {
   const url = new URL(`../${CONFIG_SCHEMA_FILE}`, import.meta.url);
   await Deno.writeTextFile(url, schemaText());
   console.log(`wrote ${CONFIG_SCHEMA_FILE}`);
-  const readmeUrl = new URL("../README.md", import.meta.url);
-  const readme = await Deno.readTextFile(readmeUrl);
-  const [start, end] = readmeTableSpan(readme);
+  const docUrl = new URL(`../${SETTINGS_DOC}`, import.meta.url);
+  const doc = await Deno.readTextFile(docUrl);
+  const [start, end] = settingsTableSpan(doc);
   await Deno.writeTextFile(
-    readmeUrl,
-    readme.slice(0, start) + readmeTable() + readme.slice(end),
+    docUrl,
+    doc.slice(0, start) + settingsTable() + doc.slice(end),
   );
-  console.log("wrote the settings table of README.md");
+  console.log(`wrote the settings table of ${SETTINGS_DOC}`);
 }

@@ -1,11 +1,12 @@
-// The README's settings table and the committed JSON Schema are generated
+// The settings table of docs/configuration.md and the committed JSON Schema are generated
 // from the settings table (src/config/settings.ts); these tests fail when
 // either drifts from it (run `deno task schema`).
 import assert from "node:assert/strict";
 import {
-  readmeRows,
-  readmeTableSpan,
   schemaText,
+  SETTINGS_DOC,
+  settingsRows,
+  settingsTableSpan,
   tableCells,
 } from "../scripts/schema.ts";
 import {
@@ -15,27 +16,34 @@ import {
 } from "../src/config/settings.ts";
 import { ENV_ALIASES, ENV_VARIABLES } from "../mod.ts";
 
-const readme = () =>
-  Deno.readTextFile(new URL("../README.md", import.meta.url));
+const doc = () =>
+  Deno.readTextFile(new URL(`../${SETTINGS_DOC}`, import.meta.url));
 
-Deno.test("README.md: the settings table is the settings table's (deno task schema)", async () => {
-  const text = await readme();
-  const [start, end] = readmeTableSpan(text);
+Deno.test(`${SETTINGS_DOC}: the settings table is the settings table's (deno task schema)`, async () => {
+  const text = await doc();
+  const [start, end] = settingsTableSpan(text);
   assert.deepEqual(
     tableCells(text.slice(start, end)),
-    readmeRows(),
+    settingsRows(),
     "run `deno task schema`",
   );
 });
 
-Deno.test("README.md: a changed description is caught", async () => {
-  const text = await readme();
-  const [start, end] = readmeTableSpan(text);
+Deno.test(`${SETTINGS_DOC}: a changed description is caught`, async () => {
+  const text = await doc();
+  const [start, end] = settingsTableSpan(text);
   const edited = text.slice(start, end).replace(
     "JetStream stream name.",
     "The stream.",
   );
-  assert.notDeepEqual(tableCells(edited), readmeRows());
+  assert.notDeepEqual(tableCells(edited), settingsRows());
+});
+
+Deno.test(`${SETTINGS_DOC}: a table outside the markers is not taken for it`, () => {
+  assert.throws(
+    () => settingsTableSpan("# Configuration\n\n| a | b |\n| - | - |\n"),
+    /no table between/,
+  );
 });
 
 Deno.test("schema/event-bus-config.schema.json is the settings table's", async () => {

@@ -1,5 +1,6 @@
 /**
- * The event protocol as data, for tools, other languages and reviews:
+ * The event protocol as data, for tools, other languages and reviews (guide:
+ * `docs/protocol.md`):
  *
  * - JSON Schema of each type and version (`catalogJSONSchema`,
  *   `versionJSONSchema`);
@@ -10,16 +11,30 @@
  *   (`asyncApiDocument`) and a Markdown event reference (`eventReference`),
  *   behind `deno task protocol:asyncapi`.
  *
- * @example
+ * @example JSON Schema, and a breaking change caught
  * ```ts
- * import { catalogJSONSchema } from "@mcb/event-bus/protocol";
- * import { mcbEvents } from "@mcb/event-bus";
+ * import { defineEvents } from "@mcb/event-bus";
+ * import {
+ *   catalogJSONSchema,
+ *   checkCompatibility,
+ *   snapshotOf,
+ * } from "@mcb/event-bus/protocol";
+ * import * as z from "zod/mini";
  *
- * console.log(Object.keys(catalogJSONSchema(mcbEvents)).length > 0); // true
+ * const v1 = defineEvents({ "doc.saved": z.object({ path: z.string() }) });
+ * console.log(catalogJSONSchema(v1)["doc.saved"].type); // "object"
+ *
+ * // A required field added without a new version breaks old events.
+ * const v2 = defineEvents({
+ *   "doc.saved": z.object({ path: z.string(), bytes: z.int() }),
+ * });
+ * const breaking = checkCompatibility(snapshotOf(v1), snapshotOf(v2));
+ * if (breaking.length === 0) throw new Error("expected a breaking change");
  * ```
  *
  * @module
  */
+
 export {
   catalogJSONSchema,
   schemaToJSONSchema,
