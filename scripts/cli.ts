@@ -5,6 +5,7 @@
  * ```sh
  * deno task events -- tail 'indexing.>'             # pretty, as they arrive
  * deno task events -- tail '>' --json --from all    # CloudEvents JSON lines, history first
+ * deno task events -- tail '>' --from all --until-caught-up   # the history, then exit
  * deno task events -- publish cache.invalidate '{"namespace":"search"}'
  * echo '{}' | deno task events -- publish cache.invalidate -
  * deno task events -- types
@@ -44,6 +45,8 @@ Commands:
                       n:<stream>:<sequence> (the end of each pretty line)
                       to resume just after it
     --count N         exit after N events
+    --until-caught-up with --from all, a sequence or a position: print
+                      the history there was when tail started, then exit 0
   publish TYPE DATA   publish one event; DATA is JSON, or - to read stdin
     --id ID           the CloudEvent id (default: generated)
     --subject S       the CloudEvent subject
@@ -101,7 +104,12 @@ const VALUE_FLAGS = new Set([
   "--subject",
   "--config",
 ]);
-const BOOLEAN_FLAGS = new Set(["--json", "--help", "-h"]);
+const BOOLEAN_FLAGS = new Set([
+  "--json",
+  "--until-caught-up",
+  "--help",
+  "-h",
+]);
 
 function parseArgs(args: string[]): Parsed {
   const rest = args[0] === "--" ? args.slice(1) : args;
@@ -245,6 +253,12 @@ async function tail(parsed: Parsed, io: CliIO): Promise<number> {
     throw new UsageError(`--count: expected an integer >= 1, got ${countFlag}`);
   }
   const json = parsed.flags.has("--json");
+  const untilCaughtUp = parsed.flags.has("--until-caught-up");
+  if (untilCaughtUp && from === "new") {
+    throw new UsageError(
+      "--until-caught-up needs a history to print: --from all, a sequence or a position",
+    );
+  }
   const config = await loadConfig(parsed, io);
   const bus = await createEventBus(mcbEvents, {
     ...config,
@@ -277,6 +291,17 @@ async function tail(parsed: Parsed, io: CliIO): Promise<number> {
       ? ` on ${config.nats.servers.join(",")} (stream ${config.nats.stream})`
       : "";
     io.err(`tail: ${pattern}${where}: ready (Ctrl-C to stop)`);
+    if (untilCaughtUp) {
+      // Ended early (--count, Ctrl-C): that rejection is an ordinary end.
+      sub.caughtUp.then(({ replayed, position }) => {
+        io.err(
+          `tail: caught up after ${replayed} events${
+            position === undefined ? "" : ` (last ${position})`
+          }`,
+        );
+        stop();
+      }, () => {});
+    }
     if (!done.signal.aborted) {
       await new Promise((resolve) =>
         done.signal.addEventListener("abort", resolve, { once: true })

@@ -52,6 +52,11 @@ Deno.test("cli: usage and input errors exit 2 with a clear message, before conne
     [["tail", "a..b"], nats, /a\.\.b/],
     [["tail", ">", "--from", "yesterday"], nats, /--from: expected new, all/],
     [["tail", ">", "--count", "0"], nats, /--count: expected an integer >= 1/],
+    [
+      ["tail", ">", "--until-caught-up"],
+      nats,
+      /--until-caught-up needs a history/,
+    ],
     [["publish"], nats, /publish needs an event TYPE/],
     [
       ["publish", "indexing.start", "{}"],
@@ -393,6 +398,54 @@ natsTest(
       ),
       ["b", "c"],
     );
+  },
+);
+
+natsTest(
+  "cli (in process): tail --until-caught-up prints the history and exits 0, with --from all or a position",
+  async () => {
+    const env = natsEnv();
+    await using bus = await busFor(env);
+    const first = await bus.publish("config.reloaded", { section: "a" });
+    await bus.publish("cache.invalidate", {}); // not matched
+    await bus.publish("config.reloaded", { section: "b" });
+    const last = await bus.publish("config.reloaded", { section: "c" });
+    await bus.publish("cache.invalidate", {});
+    const all = await cli(
+      ["tail", "config.*", "--from", "all", "--until-caught-up"],
+      env,
+    );
+    assert.equal(all.code, 0, all.err);
+    assert.deepEqual(
+      all.out.map((l) => JSON.parse(l.split("  ")[3]).section),
+      ["a", "b", "c"],
+    );
+    assert.match(
+      all.err,
+      new RegExp(`caught up after 3 events \\(last ${bus.position(last)}\\)`),
+    );
+    const resumed = await cli([
+      "tail",
+      "config.*",
+      "--json",
+      "--from",
+      bus.position(first)!,
+      "--until-caught-up",
+    ], env);
+    assert.equal(resumed.code, 0, resumed.err);
+    assert.deepEqual(
+      resumed.out.map((l) =>
+        (decodeCloudEvent(l).data as { section: string }).section
+      ),
+      ["b", "c"],
+    );
+    const none = await cli(
+      ["tail", "search.*", "--from", "all", "--until-caught-up"],
+      env,
+    );
+    assert.equal(none.code, 0, none.err);
+    assert.deepEqual(none.out, []);
+    assert.match(none.err, /caught up after 0 events/);
   },
 );
 

@@ -1,12 +1,15 @@
 // The conformance suite against the local (EventTarget) transport: as
-// created by default (no history, so the resume cases are skipped), and
-// with a ring of recent events (`history`), where every case must pass.
+// created by default (no history, so the resume and replay cases are
+// skipped), and with a ring of recent events (`history`), where every case
+// must pass.
 import { createLocalEventBus } from "../mod.ts";
 import { conformanceCases, conformanceEvents } from "../src/testing/mod.ts";
 
 const resumeCases = conformanceCases({
   createBus: (options) => createLocalEventBus(conformanceEvents, options),
-}).filter((c) => c.name.startsWith("position()"));
+}).filter((c) =>
+  c.name.startsWith("position()") || c.name.startsWith("caughtUp")
+);
 
 for (
   const c of conformanceCases({

@@ -213,10 +213,16 @@ export abstract class BaseEventBus<
   protected deliver(sub: BusSubscription, event: CloudEvent): void {
     if (sub.once) sub.unsubscribe();
     this.counters.delivered++;
+    // Count a delivery of the history (see `Subscription.caughtUp`).
+    const replaying = sub.catching && ++sub.replayed && (sub.last = event);
     try {
       const result = sub.handler(event);
       if (result !== undefined && typeof result.then === "function") {
         this.#running++;
+        if (replaying) {
+          sub.pending++;
+          result.then(sub.handled, sub.handled);
+        }
         result.then(this.#settle, (error) => {
           this.#handlerError(error, sub, event);
           this.#settle();

@@ -13,6 +13,9 @@ import type {
 } from "./catalog.ts";
 import type { CloudEvent, EnvelopeOptions } from "./envelope.ts";
 import type { MatchingTypes } from "./subject.ts";
+import type { CaughtUp, ResumeGap, StartFrom } from "./replay.ts";
+
+export type { CaughtUp, ResumeGap, StartFrom } from "./replay.ts";
 
 /** The typed CloudEvent of type `T` in catalog `C` (a union when `T` is). */
 export type EventOf<C extends EventCatalog, T extends string> = T extends
@@ -31,42 +34,6 @@ export type EventHandler<E = CloudEvent> = (
 
 /** Options of {@linkcode EventBus.publish}: envelope attributes to set. */
 export type PublishOptions = EnvelopeOptions;
-
-/**
- * Where a subscription starts: `"new"` (events published after it is
- * ready), `"all"` (the whole history), a time, a stream sequence, or just
- * after a position returned by {@linkcode EventBus.position} (resume).
- *
- * Which transports accept what: nats accepts all of them; local accepts
- * `"all"` and `{ after }` only when created with `history` (its bounded
- * ring of recent events), and `"new"` always.
- */
-export type StartFrom =
-  | "new"
-  | "all"
-  | { time: Date | string }
-  | { sequence: number }
-  | { after: string };
-
-/**
- * Why a subscription made with `from: { after }` could not start exactly
- * after that position. Reported to `onGap` before the first resumed event.
- */
-export interface ResumeGap {
-  /** The position asked for. */
-  after: string;
-  /**
-   * `"expired"`: the history no longer reaches back to it (local: the ring
-   * was overwritten; nats: the stream no longer holds the events after it);
-   * delivery starts with the oldest event still kept, so some events may be
-   * missing. `"unknown"`: it is not a position of this bus (malformed,
-   * another transport, another local bus, another stream, or past the
-   * stream's end); delivery starts with new events.
-   */
-  reason: "expired" | "unknown";
-  /** A readable explanation. */
-  message: string;
-}
 
 /** Options of {@linkcode EventBus.subscribe}. */
 export interface SubscribeOptions {
@@ -151,6 +118,47 @@ export interface Subscription extends Disposable {
    * each failure is reported once.
    */
   readonly ready: Promise<void>;
+  /**
+   * Resolves once the subscription has caught up with the history it
+   * replays (`from: "all"`, a time, a sequence or `{ after }`): every
+   * matching event the stream (nats) or ring (local `history`) held when
+   * it started has been delivered to the handler and, for an async
+   * handler, handled (its promise settled). Events delivered afterwards
+   * are live. Resolves with how many were replayed and the position of the
+   * last one.
+   *
+   * - `from: "new"` (the default), or a history with no matching event:
+   *   resolves at once (nats: once `ready`) with `replayed: 0`.
+   * - nats: the consumer's count of pending matching events when it was
+   *   created, counted down as they arrive (or the server reporting none
+   *   pending), so events of other types interleaved in the stream do not
+   *   delay it.
+   * - `group` on nats: resolves at once with `replayed: 0`. It is meant
+   *   for subscriptions of their own: members share the group's durable
+   *   consumer and its backlog, so none has a history of its own.
+   *
+   * Rejects with an `AbortError` `DOMException` if the subscription ends
+   * first (unsubscribe, abort, `once`, bus closed, or it could not start).
+   * An unobserved rejection is not reported as unhandled.
+   *
+   * @example Count the history, then go live
+   * ```ts
+   * import { createLocalEventBus, defineEvents } from "@mcb/event-bus";
+   * import { z } from "zod";
+   *
+   * const bus = createLocalEventBus(
+   *   defineEvents({ "order.placed": z.object({ id: z.string() }) }),
+   *   { history: 100 },
+   * );
+   * await bus.publish("order.placed", { id: "a" });
+   * await bus.publish("order.placed", { id: "b" });
+   * const sub = bus.subscribe("order.*", () => {}, { from: "all" });
+   * const { replayed, position } = await sub.caughtUp;
+   * console.log(`replayed ${replayed} events, up to ${position}`); // 2
+   * await bus.close();
+   * ```
+   */
+  readonly caughtUp: Promise<CaughtUp>;
   /** Ends it. Idempotent. No event reaches its handler afterwards. */
   unsubscribe(): void;
 }
@@ -161,6 +169,34 @@ export interface EventStream<E = CloudEvent> extends AsyncIterableIterator<E> {
   readonly dropped: number;
   /** Resolves once the transport delivers to it (see `Subscription.ready`). */
   readonly ready: Promise<void>;
+  /**
+   * Resolves once the reader has caught up with the history (see
+   * `Subscription.caughtUp`): it has taken the first `replayed` events
+   * from the stream (those the overflow policy dropped count as taken)
+   * and asked for the next one. The first `replayed` events read are the
+   * history, those after them live. With an empty history it resolves at
+   * once. Rejects (`AbortError`) if the stream ends before.
+   *
+   * @example Render the history, then say so
+   * ```ts
+   * import { createLocalEventBus, defineEvents } from "@mcb/event-bus";
+   * import { z } from "zod";
+   *
+   * const bus = createLocalEventBus(
+   *   defineEvents({ "order.placed": z.object({ id: z.string() }) }),
+   *   { history: 100 },
+   * );
+   * await bus.publish("order.placed", { id: "a" });
+   * const stream = bus.events("order.*", { from: "all" });
+   * stream.caughtUp.then(({ replayed }) => console.log(`${replayed} old`));
+   * for await (const event of stream) {
+   *   console.log(event.data.id); // "a" (history); live events would follow
+   *   break; // caughtUp resolves: the one event of the history was read
+   * }
+   * await bus.close();
+   * ```
+   */
+  readonly caughtUp: Promise<CaughtUp>;
   /** Ends the stream (same as `return()`), for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
 }

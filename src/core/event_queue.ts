@@ -1,7 +1,8 @@
 // The bounded buffer behind `events()` (and the nats status stream): a ring
 // of pending events and at most one waiting reader.
-import type { EventStream, OverflowPolicy } from "./bus.ts";
+import type { CaughtUp, EventStream, OverflowPolicy } from "./bus.ts";
 import { OverflowError } from "./errors.ts";
+import { endedEarly } from "./subscription.ts";
 
 type Waiter<E> = {
   resolve: (result: IteratorResult<E>) => void;
@@ -20,6 +21,12 @@ export class EventQueue<E> implements EventStream<E> {
   get ready(): Promise<void> {
     return this.sub?.ready ?? Promise.resolve();
   }
+  /** Set by the bus (see {@linkcode EventQueue.passed}). */
+  declare caughtUp: Promise<CaughtUp>;
+  /** Events pushed so far; less `#size`: those taken or dropped. */
+  #in = 0;
+  /** What {@linkcode EventQueue.passed} waits for: a count and its settle. */
+  #until: [number, (ok: boolean) => void] | undefined;
   #ring: (E | undefined)[];
   #head = 0;
   #size = 0;
@@ -54,6 +61,7 @@ export class EventQueue<E> implements EventStream<E> {
   /** Hands `event` to the waiting reader or buffers it. */
   push(event: E): void {
     if (this.#done) return;
+    this.#in++;
     const waiter = this.#waiter;
     if (waiter !== undefined) {
       this.#waiter = undefined;
@@ -93,6 +101,7 @@ export class EventQueue<E> implements EventStream<E> {
   /** Ends the stream with `error`, discarding buffered events. */
   fail(error: unknown): void {
     if (this.#done) return;
+    this.#in -= this.#size;
     this.#size = 0;
     this.#ring.fill(undefined);
     const waiter = this.#waiter;
@@ -102,7 +111,39 @@ export class EventQueue<E> implements EventStream<E> {
     this.end();
   }
 
+  /**
+   * Resolves once the first `n` events pushed were taken or dropped and the
+   * reader asks for more (or is waiting already); rejects if the stream
+   * ends before.
+   */
+  passed(caught: CaughtUp): Promise<CaughtUp> {
+    return new Promise((resolve, reject) => {
+      this.#until = [
+        caught.replayed,
+        (ok) => ok ? resolve(caught) : reject(endedEarly()),
+      ];
+      // Settled now if the stream ended with nothing left to read.
+      this.#pass(
+        !caught.replayed || !!this.#waiter || this.#done,
+        this.#done && !this.#size,
+      );
+    });
+  }
+
+  /** Settles `passed` if the reader asks for more (`asking`) past it. */
+  #pass(asking: boolean, ending?: boolean): void {
+    const until = this.#until;
+    const ok = asking && this.#in - this.#size >= until?.[0]!;
+    if (ok || ending) {
+      this.#until = undefined;
+      until?.[1](ok);
+    }
+  }
+
   next(): Promise<IteratorResult<E>> {
+    // The reader asks for more. With nothing buffered, a `passed` still
+    // short of its count cannot be reached: the stream ended first.
+    this.#pass(true, !this.#size);
     if (this.#size > 0) {
       const cap = this.#ring.length;
       const value = this.#ring[this.#head] as E;
@@ -130,6 +171,9 @@ export class EventQueue<E> implements EventStream<E> {
   }
 
   return(): Promise<IteratorResult<E>> {
+    this.#pass(true, true);
+    // Discarded, not taken: a later `passed` must not count them.
+    this.#in -= this.#size;
     this.#size = 0;
     this.#ring.fill(undefined);
     this.#error = undefined;

@@ -47,6 +47,7 @@ export type { MatchingTypes, PatternTokens, TokensMatch } from "./subject.ts";
 export type {
   BusHealth,
   BusStats,
+  CaughtUp,
   ErrorContext,
   ErrorHandler,
   EventBus,

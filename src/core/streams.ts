@@ -76,6 +76,8 @@ export function createEventStream(
     () => queue.end(),
   );
   queue.sub = sub;
+  (queue.caughtUp = sub.caughtUp.then((caught) => queue.passed(caught)))
+    .catch(() => {});
   if (!sub.active) queue.end();
   return queue;
 }

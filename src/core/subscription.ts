@@ -5,6 +5,7 @@
  */
 
 import type {
+  CaughtUp,
   EventHandler,
   ResumeGap,
   StartFrom,
@@ -17,9 +18,15 @@ import type { CloudEvent } from "./envelope.ts";
 export interface SubscriptionOwner {
   /** Called once when the subscription ends. */
   _release(sub: BusSubscription): void;
+  /** The resume position of a delivered event. */
+  position(event: CloudEvent): string | undefined;
 }
 
 const READY = Promise.resolve();
+
+/** Why a `caughtUp` promise rejects: its subscription or stream ended first. */
+export const endedEarly = (): DOMException =>
+  new DOMException("the subscription ended before it caught up", "AbortError");
 
 /** A subscription as transports see it: pattern, resolved types, handler. */
 export class BusSubscription implements Subscription {
@@ -36,14 +43,28 @@ export class BusSubscription implements Subscription {
   readonly from: StartFrom;
   /** Told when `from: { after }` cannot resume exactly. */
   readonly onGap: ((gap: ResumeGap) => void) | undefined;
-  /** Transports with asynchronous setup replace it in `_attach`. */
-  /** Set by the transport: resolves once it delivers, or rejects. */
+  /**
+   * Set by the transport (those with asynchronous setup, in `_attach`):
+   * resolves once it delivers, or rejects.
+   */
   started: Promise<void> = READY;
   /**
    * Whether `ready` was read: a failure to start then goes there only,
    * not also to `onError` (each failure is reported once).
    */
   observed = false;
+  declare readonly caughtUp: Promise<CaughtUp>;
+  /**
+   * While true, the transport is replaying history: the bus counts each
+   * delivery in `replayed` and keeps the `last` one. {@linkcode caught}
+   * ends it.
+   */
+  catching = true;
+  replayed = 0;
+  declare last: CloudEvent | undefined;
+  /** Async handlers of replayed events still running, +1 until caught. */
+  pending = 1;
+  #settle!: (result?: CaughtUp) => void;
   #bus: SubscriptionOwner;
   #signal: AbortSignal | undefined;
   #onEnd: ((busClosed: boolean) => void) | undefined;
@@ -65,6 +86,10 @@ export class BusSubscription implements Subscription {
     this.from = options?.from ?? "new";
     this.onGap = options?.onGap;
     this.#onEnd = onEnd;
+    this.caughtUp = new Promise((resolve, reject) =>
+      this.#settle = (result) => result ? resolve(result) : reject(endedEarly())
+    );
+    this.caughtUp.catch(() => {});
     const signal = options?.signal;
     if (signal !== undefined) {
       this.#signal = signal;
@@ -76,6 +101,25 @@ export class BusSubscription implements Subscription {
     this.observed = true;
     return this.started;
   }
+
+  /**
+   * The transport delivered the history: `caughtUp` resolves once the
+   * async handlers of those events settled. A transport calls it
+   * exactly once per subscription (it is not idempotent: it counts down).
+   */
+  caught(): void {
+    this.catching = false;
+    this.handled();
+  }
+
+  /** An async handler of a replayed event settled (or `caught`). */
+  handled = (): void => {
+    const last = this.last;
+    --this.pending || this.#settle({
+      replayed: this.replayed,
+      position: last && this.#bus.position(last),
+    });
+  };
 
   get closed(): boolean {
     return !this.active;
@@ -94,6 +138,7 @@ export class BusSubscription implements Subscription {
   end(busClosed: boolean): void {
     if (!this.active) return;
     this.active = false;
+    if (this.catching) this.#settle();
     this.#signal?.removeEventListener("abort", this);
     this.#bus._release(this);
     this.#onEnd?.(busClosed);

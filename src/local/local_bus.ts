@@ -152,6 +152,7 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
     const from = sub.from;
     if (from === "new") {
       this.#attachLive(sub);
+      sub.caught();
       return;
     }
     const after = from === "all"
@@ -170,6 +171,7 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
       // No history: no position of this bus exists. Live at once (nothing
       // can be delivered before subscribe() returns), gap reported first.
       this.#attachLive(sub);
+      sub.caught();
       this.reportGap(sub, {
         after: after!,
         reason: "unknown",
@@ -245,6 +247,8 @@ class LocalEventBus<C extends EventCatalog = EventCatalog>
         if (!sub.active) break;
         this.deliver(sub, event);
       }
+      // Before the handler's own publishes: those are live.
+      sub.caught();
       this.#drain();
     } finally {
       this.#dispatching = false;

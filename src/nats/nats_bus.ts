@@ -191,6 +191,7 @@ export class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
             (listener) => this.#status.onReconnect(listener),
             (m) => this.#onFanout(sub, m),
             onError,
+            () => sub.caught(),
           )
           : startGroup(
             this.#js,
@@ -212,6 +213,10 @@ export class NatsBus<C extends EventCatalog> extends BaseEventBus<C>
           ),
       );
     }
+    // Only an ordered consumer has a history to catch up with: ephemeral
+    // types have none, and a group shares its consumer's backlog between
+    // members (see Subscription.caughtUp).
+    if (!persistent || sub.group !== undefined) sub.caught();
     if (ephemeral) {
       const subject = eventSubject(this.#subjects, sub.pattern, true);
       handles.push(

@@ -43,6 +43,10 @@ const INACTIVE = 60_000;
  * removal.
  * @param onError Told of errors while reading; reading goes on. A failure
  * to start rejects `ready` instead.
+ * @param onCaughtUp Called once, after `onMessage` of the last message
+ * that was pending when the consumer was created (counted down from its
+ * `num_pending`, or the server reporting none left), or at once when none
+ * was: the history is delivered.
  */
 export function startOrdered(
   js: JetStreamClient,
@@ -52,9 +56,12 @@ export function startOrdered(
   onReconnect: (listener: () => void) => () => void,
   onMessage: (msg: Received) => void,
   onError: (error: unknown) => void,
+  onCaughtUp: () => void,
 ): ConsumerHandle {
   let stopped = false;
   let lastSeq = 0;
+  /** Messages of the history still to deliver; 0 once caught up. */
+  let behind = 0;
   let iter: ConsumerMessages | undefined;
   let current: { delete(): Promise<unknown> } | undefined;
   // Deletes the consumer this one replaces, or the last one at stop.
@@ -69,7 +76,12 @@ export function startOrdered(
       ...startOptions(start),
     });
     current = consumer;
-    if (first) lastSeq = (await consumer.info(true)).delivered.stream_seq;
+    if (first) {
+      // The info the server returned when creating the consumer.
+      ({ delivered: { stream_seq: lastSeq }, num_pending: behind } =
+        await consumer.info(true));
+      if (!behind) onCaughtUp();
+    }
     const messages = await consumer.consume({
       max_messages: 512,
       expires: PULL_EXPIRES,
@@ -96,6 +108,11 @@ export function startOrdered(
           headers: m.headers,
           seq: m.seq,
         });
+        // `pending`: matching messages left in the stream after this one.
+        if (behind && (!--behind || !m.info.pending)) {
+          behind = 0;
+          onCaughtUp();
+        }
       }
     })().catch((error) => {
       // Not fatal: report it and read on from the next sequence.

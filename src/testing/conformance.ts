@@ -16,6 +16,7 @@ import {
   conformanceEvents,
   type ConformanceSchemas,
 } from "./conformance_events.ts";
+import { catchUpCases } from "./_catch_up_cases.ts";
 import { deliveryCases } from "./_delivery_cases.ts";
 import { lifecycleCases } from "./_lifecycle_cases.ts";
 import { resumeCases } from "./_resume_cases.ts";
@@ -72,9 +73,10 @@ export interface ConformanceCase {
  * The suite's cases, bound to a transport.
  *
  * Cases whose name starts with `position()` test resuming
- * (`bus.position(event)` and `from: { after }`); a transport (or a
- * configuration, such as a local bus without `history`) that keeps no
- * history skips them with a reason.
+ * (`bus.position(event)` and `from: { after }`), and those starting with
+ * `caughtUp` the end of a replay (`from: "all"`, `Subscription.caughtUp`);
+ * a transport (or a configuration, such as a local bus without `history`)
+ * that keeps no history skips both with a reason.
  *
  * @param options The transport's factory and skips.
  * @returns One entry per case, to register with a test runner.
@@ -99,6 +101,7 @@ export function conformanceCases(
     ...deliveryCases,
     ...lifecycleCases,
     ...resumeCases,
+    ...catchUpCases,
     ...versionCases,
   };
   const skip = options.skip ?? {};
