@@ -20,6 +20,7 @@ import type {
   EventStream,
   MatchedEvent,
   OnceOptions,
+  PatternOf,
   PublishOptions,
   ResumeGap,
   SubscribeOptions,
@@ -153,7 +154,7 @@ export abstract class BaseEventBus<
   }
 
   subscribe<P extends string>(
-    pattern: P,
+    pattern: PatternOf<C, P>,
     handler: EventHandler<MatchedEvent<C, P>>,
     options?: SubscribeOptions,
   ): Subscription {
@@ -283,7 +284,7 @@ export abstract class BaseEventBus<
   }
 
   events<P extends string>(
-    pattern: P,
+    pattern: PatternOf<C, P>,
     options?: EventsOptions,
   ): EventStream<MatchedEvent<C, P>> {
     return createEventStream(this.#host, pattern, options) as EventStream<
@@ -292,7 +293,7 @@ export abstract class BaseEventBus<
   }
 
   once<P extends string>(
-    pattern: P,
+    pattern: PatternOf<C, P>,
     options?: OnceOptions,
   ): Promise<MatchedEvent<C, P>> {
     return waitForEvent(this.#host, pattern, options) as Promise<

@@ -139,7 +139,8 @@ export type TokensMatch<P extends string[], T extends string[]> = P extends
 
 /**
  * The members of the union `Types` that the pattern `P` selects, computed by
- * the type checker. A pattern only known as `string` selects every type.
+ * the type checker (for a union of patterns, what any of them selects). A
+ * pattern only known as `string` selects every type.
  *
  * @example
  * ```ts
@@ -150,7 +151,33 @@ export type TokensMatch<P extends string[], T extends string[]> = P extends
  */
 export type MatchingTypes<Types extends string, P extends string> =
   string extends P ? Types
-    : Types extends unknown
-      ? TokensMatch<PatternTokens<P>, PatternTokens<Types>> extends true ? Types
+    : P extends unknown
+      ? Types extends unknown
+        ? TokensMatch<PatternTokens<P>, PatternTokens<Types>> extends true
+          ? Types
+        : never
       : never
+    : never;
+
+/**
+ * `P` when it selects at least one of `Types`, or when either is only known
+ * as `string` (then the bus checks it when called); otherwise a message
+ * type no pattern is assignable to, so such a pattern fails to compile with
+ * an error that names it.
+ *
+ * @example
+ * ```ts
+ * import type { KnownPattern } from "@mcb/event-bus";
+ * type Ok = KnownPattern<"a.x" | "b.x", "a.*">; // "a.*"
+ * type Bad = KnownPattern<"a.x" | "b.x", "c.>">;
+ * // "Pattern `c.>` matches no event type of the catalog"
+ * const ok: Ok = "a.*";
+ * ```
+ */
+export type KnownPattern<Types extends string, P extends string> =
+  string extends P | Types ? P
+    : P extends unknown
+      ? [MatchingTypes<Types, P>] extends [never]
+        ? `Pattern \`${P}\` matches no event type of the catalog`
+      : P
     : never;
