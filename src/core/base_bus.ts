@@ -35,7 +35,8 @@ import {
   type Lane,
   namesOlderVersion,
 } from "./event_builder.ts";
-import { BusClosedError, EventTypeError } from "./errors.ts";
+import { BusClosedError } from "./errors.ts";
+import { noSuchType } from "./_suggest.ts";
 import { createEventStream, type StreamHost, waitForEvent } from "./streams.ts";
 import { BusSubscription } from "./subscription.ts";
 import { checkSubscribe } from "./subscribe_options.ts";
@@ -177,10 +178,7 @@ export abstract class BaseEventBus<
     checkSubscribe(pattern, handler, options);
     const types = this.catalog.typesMatching(pattern);
     if (types.length === 0) {
-      throw new EventTypeError(
-        pattern,
-        "it matches no type of the event catalog",
-      );
+      throw noSuchType(pattern, this.catalog.types, true);
     }
     const sub = new BusSubscription(
       this,

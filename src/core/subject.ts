@@ -18,39 +18,38 @@ export const MAX_TYPE_LENGTH = 256;
 const TOKEN = /^[A-Za-z0-9_-]+$/;
 
 function checkTokens(input: string, allowWildcards: boolean): void {
-  if (typeof input !== "string") {
+  const fail = (reason: string): never => {
     throw new EventTypeError(
       String(input),
-      `expected a string, got ${typeof input}`,
+      reason,
+      allowWildcards ? "Invalid event pattern" : "Invalid event type",
     );
+  };
+  if (typeof input !== "string") {
+    fail(`expected a string, got ${typeof input}`);
   }
-  if (input.length === 0) throw new EventTypeError(input, "it is empty");
+  if (input.length === 0) fail("it is empty");
   if (input.length > MAX_TYPE_LENGTH) {
-    throw new EventTypeError(
-      input,
+    fail(
       `it has ${input.length} characters, at most ${MAX_TYPE_LENGTH} are allowed`,
     );
   }
   const tokens = input.split(".");
   if (tokens.length > MAX_TYPE_TOKENS) {
-    throw new EventTypeError(
-      input,
+    fail(
       `it has ${tokens.length} tokens, at most ${MAX_TYPE_TOKENS} are allowed`,
     );
   }
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
-    if (token === "") {
-      throw new EventTypeError(input, `token ${i + 1} is empty`);
-    }
+    if (token === "") fail(`token ${i + 1} is empty`);
     if (allowWildcards && token === "*") continue;
     if (allowWildcards && token === ">") {
       if (i === tokens.length - 1) continue;
-      throw new EventTypeError(input, `">" may only be the last token`);
+      fail(`">" may only be the last token`);
     }
     if (!TOKEN.test(token)) {
-      throw new EventTypeError(
-        input,
+      fail(
         `token ${
           i + 1
         } ("${token}") may contain only A-Z, a-z, 0-9, "_" and "-"` +
