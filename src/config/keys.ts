@@ -2,7 +2,7 @@
 // (src/config/settings.ts): each setting's key and its snake_case form, but
 // not `function` settings, and after a secret its `<key>File`.
 
-import { editDistance } from "../core/_suggest.ts";
+import { closest } from "../core/_suggest.ts";
 import { BUS_SETTINGS, NATS_SETTINGS, type Setting } from "./settings.ts";
 
 /** The file keys (camelCase) of a table of settings, in its order. */
@@ -56,17 +56,5 @@ export function suggest(
   known: readonly string[],
 ): string | undefined {
   const snake = key.includes("_") || key === key.toLowerCase();
-  const candidates = known.map((k) => snake ? snakeCase(k) : k);
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(key.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(key.length / 4))
-    ? best
-    : undefined;
+  return closest(key, known.map((k) => snake ? snakeCase(k) : k));
 }

@@ -68,7 +68,7 @@ export class ValidationError extends Error {
  * in the bus's catalog: publish, parse) or `Unmatched event pattern`
  * (well-formed but selecting no type of the catalog: subscribe, events,
  * once, sseResponse's `types`). The last two suggest the closest catalog
- * types (`did you mean "context.updated"?`) when some are close.
+ * type (`did you mean "context.updated"?`) when one is close.
  */
 export class EventTypeError extends TypeError {
   /** The offending type or pattern, truncated to 300 characters. */
