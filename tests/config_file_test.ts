@@ -194,8 +194,14 @@ servers = ["localhost"]
     "bus.json: nats.max_age",
     "bus.json: nats.storage",
   ]);
-  assert.match(many.message, /nats\.max_age: expected an integer >= 0, got -1/);
-  assert.match(many.message, /nats\.storage: expected one of "file", "memory"/);
+  assert.match(
+    many.message,
+    /nats\.max_age: expected milliseconds as a number >= 0 or a duration string like "30s", got -1/,
+  );
+  assert.match(
+    many.message,
+    /nats\.storage: expected "file" or "memory", got "disk"/,
+  );
   const pass = await loadError({
     "bus.json":
       '{"transport": "nats", "nats": {"servers": "ws://a", "user": "u"}}',

@@ -85,7 +85,7 @@ Deno.test("parseConfig() names a bad transport value", () => {
   );
   assert.match(
     issueAt(configError({ transport: 5 }), "transport"),
-    /"local" or "nats", got number/,
+    /"local" or "nats", got 5/,
   );
   assert.match(
     issueAt(configError({ transport: "NATS" }), "transport"),

@@ -12,6 +12,18 @@ import type { Setting, Settings } from "./settings.ts";
 /** Problems below a checked value: the path from it, and the message. */
 export type Found = [path: PropertyKey[], message: string][];
 
+const UNITS: Record<string, number> = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
+
+/**
+ * The milliseconds a duration setting's value stands for: a number as is, a
+ * string of digits with an optional unit (`"500"`, `"500ms"`, `"30s"`,
+ * `"2m"`, `"1h"`) converted; NaN for anything else.
+ */
+export function durationMs(v: unknown): number {
+  const m = typeof v === "string" && /^(\d+)(ms|s|m|h)?$/.exec(v);
+  return typeof v === "number" ? v : m ? +m[1] * UNITS[m[2] || "ms"] : NaN;
+}
+
 const notEmpty = (v: string) =>
   v === "" ? "expected at least 1 characters" : undefined;
 
@@ -73,12 +85,21 @@ export function checkSetting(
         ? undefined
         : `expected an integer >= ${min}, got ${v}`;
     }
+    case "duration": {
+      const min = setting.min ?? 0;
+      const ms = durationMs(v);
+      return Number.isInteger(ms) && ms >= min
+        ? undefined
+        : `expected milliseconds as a number >= ${min} or a duration string like "30s", got ${
+          JSON.stringify(v)
+        }`;
+    }
     case "enum":
       return setting.values!.includes(v as string)
         ? undefined
-        : `expected one of ${
-          setting.values!.map((x) => JSON.stringify(x)).join(", ")
-        }`;
+        : `expected ${
+          setting.values!.map((x) => JSON.stringify(x)).join(" or ")
+        }, got ${JSON.stringify(v)}`;
     case "function":
       return typeof v === "function" ? undefined : "expected a function";
     case "servers":

@@ -7,14 +7,15 @@
 
 import type { ErrorHandler } from "../core/bus.ts";
 import { ConfigError } from "../core/errors.ts";
-import { formatPath } from "../core/_issues.ts";
-import { pick, walk } from "./_checks.ts";
+import { formatPath, kindOf } from "../core/_issues.ts";
+import { checkSetting, pick, walk } from "./_checks.ts";
 import {
   type NatsConfig,
   type NatsConfigInput,
   normalizeNatsConfig,
 } from "./nats_config.ts";
 import {
+  BUS_SETTINGS,
   NATS_SETTINGS,
   settingsOf,
   type TransportName,
@@ -93,21 +94,13 @@ export function parseConfig(input: unknown): EventBusConfig {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     throw new ConfigError([{
       path: "(root)",
-      message: `expected an object, got ${
-        Array.isArray(input) ? "array" : input === null ? "null" : typeof input
-      }`,
+      message: `expected an object, got ${kindOf(input)}`,
     }]);
   }
   const transport = (input as { transport?: unknown }).transport ?? "local";
-  if (!TRANSPORTS.includes(transport as TransportName)) {
-    throw new ConfigError([{
-      path: "transport",
-      message: `expected "local" or "nats", got ${
-        typeof transport === "string"
-          ? JSON.stringify(transport)
-          : typeof transport
-      }`,
-    }]);
+  const problem = checkSetting(BUS_SETTINGS.transport, transport);
+  if (problem) {
+    throw new ConfigError([{ path: "transport", message: problem as string }]);
   }
   const fields = settingsOf(transport as TransportName);
   const found = walk(input, fields);

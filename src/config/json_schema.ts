@@ -8,7 +8,12 @@ import {
   NATS_SETTINGS,
   type Setting,
 } from "./settings.ts";
-import { BUS_DOCS, NATS_DOCS, type SettingDoc } from "./settings_docs.ts";
+import {
+  BUS_DOCS,
+  DURATION_DOC,
+  NATS_DOCS,
+  type SettingDoc,
+} from "./settings_docs.ts";
 import { BUS_KEYS, NATS_KEYS, snakeCase } from "./keys.ts";
 
 type JsonSchema = Record<string, unknown>;
@@ -26,6 +31,13 @@ function valueSchema(row: Setting): JsonSchema {
       return { type: "boolean" };
     case "int":
       return { type: "integer", minimum: row.min ?? 0 };
+    case "duration":
+      return {
+        anyOf: [
+          { type: "integer", minimum: row.min ?? 0 },
+          { type: "string", pattern: "^\\d+(ms|s|m|h)?$" },
+        ],
+      };
     case "enum":
       return { type: "string", enum: [...row.values!] };
     case "servers":
@@ -54,7 +66,8 @@ function property(
     ? ""
     : ` Default: ${shown.replaceAll("`", "")}.`;
   const variable = row.env ? ` Environment: ${env}.` : "";
-  out.description = `${text}${
+  const unit = row.type === "duration" ? ` ${DURATION_DOC}` : "";
+  out.description = `${text}${unit}${
     row.default === undefined ? fallback : ""
   }${variable}`;
   if (row.default !== undefined) out.default = row.default;

@@ -2,6 +2,7 @@
 // (src/config/settings.ts): each setting's key and its snake_case form, but
 // not `function` settings, and after a secret its `<key>File`.
 
+import { closest } from "../core/_suggest.ts";
 import { BUS_SETTINGS, NATS_SETTINGS, type Setting } from "./settings.ts";
 
 /** The file keys (camelCase) of a table of settings, in its order. */
@@ -55,33 +56,5 @@ export function suggest(
   known: readonly string[],
 ): string | undefined {
   const snake = key.includes("_") || key === key.toLowerCase();
-  const candidates = known.map((k) => snake ? snakeCase(k) : k);
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = distance(key.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(key.length / 4))
-    ? best
-    : undefined;
-}
-
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(
-        prev[j] + 1,
-        row[j - 1] + 1,
-        prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    prev = row;
-  }
-  return prev[b.length];
+  return closest(key, known.map((k) => snake ? snakeCase(k) : k));
 }

@@ -216,6 +216,8 @@ async function fileInput(
     known: readonly string[],
     where: string,
     ignore: string[],
+    // Also suggested for an unknown key: the sections a root may hold.
+    sections: readonly string[] = [],
   ): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
     const written = new Map<string, string>();
@@ -226,8 +228,11 @@ async function fileInput(
       if (canonical === undefined) {
         const hint = key === "onError"
           ? " (a function: pass it in overrides)"
-          : suggestion(key, known);
-        issues.push({ path: at(path), message: `unknown key${hint}` });
+          : suggestion(key, known, sections);
+        issues.push({
+          path: at(path),
+          message: `unknown ${isRecord(value) ? "section" : "key"}${hint}`,
+        });
         continue;
       }
       const before = written.get(canonical);
@@ -245,7 +250,9 @@ async function fileInput(
     return out;
   };
 
-  const fromFile = rename(body, BUS_KEYS, section, section ? [] : ["$schema"]);
+  const fromFile = section
+    ? rename(body, BUS_KEYS, section, [])
+    : rename(body, BUS_KEYS, section, ["$schema"], ["eventBus"]);
   if (isRecord(fromFile.nats)) {
     const natsPath = (origins.get("nats") as { key: string }).key;
     const before = new Map(origins);
@@ -296,8 +303,12 @@ function describePath(
   return path === "" ? "(root)" : path;
 }
 
-function suggestion(key: string, known: readonly string[]): string {
-  const near = suggest(key, known);
+function suggestion(
+  key: string,
+  known: readonly string[],
+  sections: readonly string[],
+): string {
+  const near = suggest(key, [...known, ...sections]);
   return near === undefined
     ? ` (expected one of ${known.map((k) => snakeCase(k)).join(", ")})`
     : ` (did you mean ${JSON.stringify(near)}?)`;

@@ -17,6 +17,7 @@ import {
 } from "../nats/subjects.ts";
 import type { NatsConfig } from "../nats/options.ts";
 import { NATS_SETTINGS, type Setting } from "./settings.ts";
+import { durationMs } from "./_checks.ts";
 
 export type { NatsConfig };
 
@@ -31,8 +32,12 @@ export { DEFAULT_STREAM, DEFAULT_SUBJECT_PREFIX };
  */
 export type NatsConfigInput =
   & Partial<
-    Omit<NatsConfig, "servers" | "token" | "pass" | "nkeySeed" | "creds">
+    Omit<
+      NatsConfig,
+      "servers" | "token" | "pass" | "nkeySeed" | "creds" | DurationSetting
+    >
   >
+  & { [K in keyof Pick<NatsConfig, DurationSetting>]?: number | Duration }
   & {
     /** WebSocket URLs (`ws://` or `wss://`), an array or comma-separated. */
     servers?: string | string[];
@@ -45,6 +50,23 @@ export type NatsConfigInput =
     /** Contents of a `.creds` file (JWT + nkey seed). */
     creds?: string | Secret;
   };
+
+/**
+ * A duration with a unit, for the settings in milliseconds: a whole number
+ * then `ms`, `s`, `m` or `h` (`"500ms"`, `"30s"`, `"2m"`, `"1h"`). A number
+ * means milliseconds; a string of digits alone too.
+ */
+export type Duration = `${number}${"ms" | "s" | "m" | "h" | ""}`;
+
+/** The settings in milliseconds, which also take a {@linkcode Duration}. */
+export type DurationSetting =
+  | "duplicateWindow"
+  | "maxAge"
+  | "publishTimeout"
+  | "ackWait"
+  | "connectTimeout"
+  | "reconnectTimeWait"
+  | "reconnectJitter";
 
 function credentialIssues(nats: Record<string, unknown>): ValidationIssue[] {
   const has = (key: string) => nats[key] !== undefined;
@@ -102,6 +124,7 @@ export function normalizeNatsConfig(nats: Record<string, unknown>): NatsConfig {
     if (type === "secret" && out[key] !== undefined) {
       out[key] = toSecret(out[key] as string | Secret);
     }
+    if (type === "duration") out[key] = durationMs(out[key]);
   }
   return out as unknown as NatsConfig;
 }

@@ -12,7 +12,12 @@ export {
   DEFAULT_SUBJECT_PREFIX,
   normalizeNatsConfig,
 } from "./nats_config.ts";
-export type { NatsConfig, NatsConfigInput } from "./nats_config.ts";
+export type {
+  Duration,
+  DurationSetting,
+  NatsConfig,
+  NatsConfigInput,
+} from "./nats_config.ts";
 export type {
   CommonConfigInput,
   EventBusConfig,

@@ -29,8 +29,9 @@ export interface Setting {
   /**
    * How the value is checked: a string (`test` says what else is wrong),
    * a non-empty string, a secret (a non-empty string or a `Secret`), a
-   * boolean, an integer >= `min`, one of `values`, a function (not in
-   * files), ws:// URLs, or an object of `fields`.
+   * boolean, an integer >= `min`, a duration (milliseconds >= `min`: a
+   * number or a whole number with a unit, `"30s"`), one of `values`, a
+   * function (not in files), ws:// URLs, or an object of `fields`.
    */
   type:
     | "string"
@@ -38,11 +39,12 @@ export interface Setting {
     | "secret"
     | "boolean"
     | "int"
+    | "duration"
     | "enum"
     | "function"
     | "servers"
     | "object";
-  /** `int`: the least value (0 when not given). */
+  /** `int`, `duration`: the least value (0 when not given). */
   min?: number;
   /** `enum`: the accepted values. */
   values?: readonly string[];
@@ -101,20 +103,20 @@ export const NATS_SETTINGS = {
     default: "structured",
   },
   provision: { type: "boolean", default: true },
-  duplicateWindow: { type: "int", min: 1, default: 120_000 },
-  maxAge: { type: "int", default: 0 },
+  duplicateWindow: { type: "duration", min: 1, default: 120_000 },
+  maxAge: { type: "duration", default: 0 },
   maxMsgs: { type: "int", min: -1, default: -1 },
   maxBytes: { type: "int", min: -1, default: -1 },
   storage: { type: "enum", values: ["file", "memory"], default: "file" },
   replicas: { type: "int", min: 1, default: 1 },
-  publishTimeout: { type: "int", min: 1, default: 10_000 },
-  ackWait: { type: "int", min: 1, default: 30_000 },
+  publishTimeout: { type: "duration", min: 1, default: 10_000 },
+  ackWait: { type: "duration", min: 1, default: 30_000 },
   maxDeliver: { type: "int", min: 1, default: 5 },
   maxEventBytes: { type: "int", min: 1, default: 1_048_576 },
   name: { type: "string" },
-  connectTimeout: { type: "int", min: 1, default: 5000 },
-  reconnectTimeWait: { type: "int", default: 1000 },
-  reconnectJitter: { type: "int", default: 500 },
+  connectTimeout: { type: "duration", min: 1, default: 5000 },
+  reconnectTimeWait: { type: "duration", default: 1000 },
+  reconnectJitter: { type: "duration", default: 500 },
   maxReconnectAttempts: { type: "int", min: -1, default: -1 },
 } as const satisfies Record<keyof NatsConfig, Setting>;
 

@@ -20,6 +20,13 @@ export interface SettingDoc {
   shown?: string;
 }
 
+/**
+ * What every `duration` setting (a "..., ms." row) also accepts, said once:
+ * the JSON Schema adds it to those settings' descriptions.
+ */
+export const DURATION_DOC =
+  'A number of milliseconds, or a whole number with a unit: "500ms", "30s", "2m", "1h".';
+
 /** The words of the event bus settings. */
 export const BUS_DOCS = {
   transport: {

@@ -20,6 +20,7 @@ import type {
   EventStream,
   MatchedEvent,
   OnceOptions,
+  PatternOf,
   PublishOptions,
   ResumeGap,
   SubscribeOptions,
@@ -34,7 +35,8 @@ import {
   type Lane,
   namesOlderVersion,
 } from "./event_builder.ts";
-import { BusClosedError, EventTypeError } from "./errors.ts";
+import { BusClosedError } from "./errors.ts";
+import { noSuchType } from "./_suggest.ts";
 import { createEventStream, type StreamHost, waitForEvent } from "./streams.ts";
 import { BusSubscription } from "./subscription.ts";
 import { checkSubscribe } from "./subscribe_options.ts";
@@ -153,7 +155,7 @@ export abstract class BaseEventBus<
   }
 
   subscribe<P extends string>(
-    pattern: P,
+    pattern: PatternOf<C, P>,
     handler: EventHandler<MatchedEvent<C, P>>,
     options?: SubscribeOptions,
   ): Subscription {
@@ -176,10 +178,7 @@ export abstract class BaseEventBus<
     checkSubscribe(pattern, handler, options);
     const types = this.catalog.typesMatching(pattern);
     if (types.length === 0) {
-      throw new EventTypeError(
-        pattern,
-        "it matches no type of the event catalog",
-      );
+      throw noSuchType(pattern, this.catalog.types, true);
     }
     const sub = new BusSubscription(
       this,
@@ -289,7 +288,7 @@ export abstract class BaseEventBus<
   }
 
   events<P extends string>(
-    pattern: P,
+    pattern: PatternOf<C, P>,
     options?: EventsOptions,
   ): EventStream<MatchedEvent<C, P>> {
     return createEventStream(this.#host, pattern, options) as EventStream<
@@ -298,7 +297,7 @@ export abstract class BaseEventBus<
   }
 
   once<P extends string>(
-    pattern: P,
+    pattern: PatternOf<C, P>,
     options?: OnceOptions,
   ): Promise<MatchedEvent<C, P>> {
     return waitForEvent(this.#host, pattern, options) as Promise<

@@ -12,7 +12,7 @@ import type {
   EventType,
 } from "./catalog.ts";
 import type { CloudEvent, EnvelopeOptions } from "./envelope.ts";
-import type { MatchingTypes } from "./subject.ts";
+import type { KnownPattern, MatchingTypes } from "./subject.ts";
 import type { CaughtUp, ResumeGap, StartFrom } from "./replay.ts";
 
 export type { CaughtUp, ResumeGap, StartFrom } from "./replay.ts";
@@ -25,6 +25,16 @@ export type EventOf<C extends EventCatalog, T extends string> = T extends
 export type MatchedEvent<C extends EventCatalog, P extends string> = EventOf<
   C,
   MatchingTypes<EventType<C>, P>
+>;
+
+/**
+ * The type of a pattern parameter: `P` when it selects a type of catalog
+ * `C`, else a message type, so a pattern selecting no type is a compile
+ * error. Patterns only known as `string` are checked at run time.
+ */
+export type PatternOf<C extends EventCatalog, P extends string> = KnownPattern<
+  EventType<C>,
+  P
 >;
 
 /** Reacts to one event. A thrown error or rejected promise is isolated. */
@@ -288,20 +298,20 @@ export interface EventBus<C extends EventCatalog = EventCatalog>
    * @throws {BusClosedError} after `close()`.
    */
   subscribe<P extends string>(
-    pattern: P,
+    pattern: PatternOf<C, P>,
     handler: EventHandler<MatchedEvent<C, P>>,
     options?: SubscribeOptions,
   ): Subscription;
 
   /** Iterates over matching events, buffering at most `buffer` of them. */
   events<P extends string>(
-    pattern: P,
+    pattern: PatternOf<C, P>,
     options?: EventsOptions,
   ): EventStream<MatchedEvent<C, P>>;
 
   /** Resolves with the next matching event. */
   once<P extends string>(
-    pattern: P,
+    pattern: PatternOf<C, P>,
     options?: OnceOptions,
   ): Promise<MatchedEvent<C, P>>;
 

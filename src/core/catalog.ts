@@ -5,7 +5,7 @@
  * @module
  */
 
-import { EventTypeError } from "./errors.ts";
+import { noSuchType } from "./_suggest.ts";
 import { URI_REFERENCE } from "./_envelope_rules.ts";
 import { parseData } from "./_parse.ts";
 import { assertEventType, assertPattern, matchesPattern } from "./subject.ts";
@@ -125,7 +125,7 @@ class Catalog<S extends Record<string, EventSchema>>
 
   #schema(type: string): EventSchema {
     if (!this.has(type)) {
-      throw new EventTypeError(type, "it is not in the event catalog");
+      throw noSuchType(type, this.types);
     }
     return this.schemas[type];
   }

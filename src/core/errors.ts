@@ -62,22 +62,32 @@ export class ValidationError extends Error {
 }
 
 /**
- * An event type is not in the bus's catalog (publish), or an event type or
- * pattern is malformed (catalog definition, subscribe).
+ * An event type or pattern was rejected. The message starts with what is
+ * wrong: `Invalid event type` / `Invalid event pattern` (malformed: catalog
+ * definition, publish, subscribe), `Unknown event type` (well-formed but not
+ * in the bus's catalog: publish, parse) or `Unmatched event pattern`
+ * (well-formed but selecting no type of the catalog: subscribe, events,
+ * once, sseResponse's `types`). The last two suggest the closest catalog
+ * type (`did you mean "context.updated"?`) when one is close.
  */
 export class EventTypeError extends TypeError {
   /** The offending type or pattern, truncated to 300 characters. */
   declare readonly input: string;
 
   /**
-   * Creates the error; the message names the input and the rule it breaks.
+   * Creates the error; the message reads `<what> "<input>": <reason>`.
    *
    * @param input The rejected type or pattern.
    * @param reason Why it was rejected.
+   * @param what What is wrong, the message's start.
    */
-  constructor(input: string, reason: string) {
+  constructor(
+    input: string,
+    reason: string,
+    what = "Invalid event type or pattern",
+  ) {
     const shown = input.length > 300 ? `${input.slice(0, 300)}...` : input;
-    super(`Invalid event type or pattern "${shown}": ${reason}`);
+    super(`${what} "${shown}": ${reason}`);
     this.input = shown;
     this.name = "EventTypeError";
   }

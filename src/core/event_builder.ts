@@ -9,7 +9,7 @@
 import type { PublishOptions } from "./bus.ts";
 import type { EventCatalog, EventSchema } from "./catalog_types.ts";
 import { applyEnvelopeOptions, type CloudEvent } from "./envelope.ts";
-import { EventTypeError } from "./errors.ts";
+import { noSuchType } from "./_suggest.ts";
 import { parseData } from "./_parse.ts";
 import { Clock, IdGenerator } from "./_clock.ts";
 
@@ -88,7 +88,7 @@ export function eventBuilder<R>(
       let lane = lanes.get(type);
       if (lane === undefined) {
         if (!catalog.has(type)) {
-          throw new EventTypeError(type, "it is not in the event catalog");
+          throw noSuchType(type, catalog.types);
         }
         lane = {
           type,

@@ -43,7 +43,12 @@ export {
   MAX_TYPE_LENGTH,
   MAX_TYPE_TOKENS,
 } from "./subject.ts";
-export type { MatchingTypes, PatternTokens, TokensMatch } from "./subject.ts";
+export type {
+  KnownPattern,
+  MatchingTypes,
+  PatternTokens,
+  TokensMatch,
+} from "./subject.ts";
 export type {
   BusHealth,
   BusStats,
@@ -58,6 +63,7 @@ export type {
   MatchedEvent,
   OnceOptions,
   OverflowPolicy,
+  PatternOf,
   PublishOptions,
   ResumeGap,
   StartFrom,

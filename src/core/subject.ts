@@ -18,39 +18,38 @@ export const MAX_TYPE_LENGTH = 256;
 const TOKEN = /^[A-Za-z0-9_-]+$/;
 
 function checkTokens(input: string, allowWildcards: boolean): void {
-  if (typeof input !== "string") {
+  const fail = (reason: string): never => {
     throw new EventTypeError(
       String(input),
-      `expected a string, got ${typeof input}`,
+      reason,
+      allowWildcards ? "Invalid event pattern" : "Invalid event type",
     );
+  };
+  if (typeof input !== "string") {
+    fail(`expected a string, got ${typeof input}`);
   }
-  if (input.length === 0) throw new EventTypeError(input, "it is empty");
+  if (input.length === 0) fail("it is empty");
   if (input.length > MAX_TYPE_LENGTH) {
-    throw new EventTypeError(
-      input,
+    fail(
       `it has ${input.length} characters, at most ${MAX_TYPE_LENGTH} are allowed`,
     );
   }
   const tokens = input.split(".");
   if (tokens.length > MAX_TYPE_TOKENS) {
-    throw new EventTypeError(
-      input,
+    fail(
       `it has ${tokens.length} tokens, at most ${MAX_TYPE_TOKENS} are allowed`,
     );
   }
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
-    if (token === "") {
-      throw new EventTypeError(input, `token ${i + 1} is empty`);
-    }
+    if (token === "") fail(`token ${i + 1} is empty`);
     if (allowWildcards && token === "*") continue;
     if (allowWildcards && token === ">") {
       if (i === tokens.length - 1) continue;
-      throw new EventTypeError(input, `">" may only be the last token`);
+      fail(`">" may only be the last token`);
     }
     if (!TOKEN.test(token)) {
-      throw new EventTypeError(
-        input,
+      fail(
         `token ${
           i + 1
         } ("${token}") may contain only A-Z, a-z, 0-9, "_" and "-"` +
@@ -139,7 +138,8 @@ export type TokensMatch<P extends string[], T extends string[]> = P extends
 
 /**
  * The members of the union `Types` that the pattern `P` selects, computed by
- * the type checker. A pattern only known as `string` selects every type.
+ * the type checker (for a union of patterns, what any of them selects). A
+ * pattern only known as `string` selects every type.
  *
  * @example
  * ```ts
@@ -150,7 +150,33 @@ export type TokensMatch<P extends string[], T extends string[]> = P extends
  */
 export type MatchingTypes<Types extends string, P extends string> =
   string extends P ? Types
-    : Types extends unknown
-      ? TokensMatch<PatternTokens<P>, PatternTokens<Types>> extends true ? Types
+    : P extends unknown
+      ? Types extends unknown
+        ? TokensMatch<PatternTokens<P>, PatternTokens<Types>> extends true
+          ? Types
+        : never
       : never
+    : never;
+
+/**
+ * `P` when it selects at least one of `Types`, or when either is only known
+ * as `string` (then the bus checks it when called); otherwise a message
+ * type no pattern is assignable to, so such a pattern fails to compile with
+ * an error that names it.
+ *
+ * @example
+ * ```ts
+ * import type { KnownPattern } from "@mcb/event-bus";
+ * type Ok = KnownPattern<"a.x" | "b.x", "a.*">; // "a.*"
+ * type Bad = KnownPattern<"a.x" | "b.x", "c.>">;
+ * // "Pattern `c.>` matches no event type of the catalog"
+ * const ok: Ok = "a.*";
+ * ```
+ */
+export type KnownPattern<Types extends string, P extends string> =
+  string extends P | Types ? P
+    : P extends unknown
+      ? [MatchingTypes<Types, P>] extends [never]
+        ? `Pattern \`${P}\` matches no event type of the catalog`
+      : P
     : never;

@@ -30,7 +30,9 @@ export async function openNatsEventBus<C extends EventCatalog>(
 ): Promise<NatsEventBus<C>> {
   for (const type of catalog.types) {
     const problem = reservedTypeProblem(type);
-    if (problem !== undefined) throw new EventTypeError(type, problem);
+    if (problem !== undefined) {
+      throw new EventTypeError(type, problem, "Invalid event type");
+    }
   }
   const config = {
     ...options.config,

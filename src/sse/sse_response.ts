@@ -8,7 +8,8 @@
 import type { EventBus, ResumeGap } from "../core/bus.ts";
 import type { EventCatalog } from "../core/catalog.ts";
 import { type CloudEvent, encodeCloudEvent } from "../core/envelope.ts";
-import { BusClosedError, EventTypeError } from "../core/errors.ts";
+import { BusClosedError } from "../core/errors.ts";
+import { noSuchType } from "../core/_suggest.ts";
 import { formatSseComment, formatSseMessage } from "./framing.ts";
 import { decodeResumeToken, encodeResumeToken } from "./token.ts";
 
@@ -185,7 +186,7 @@ export async function sseResponse<C extends EventCatalog>(
     : new Set(options.types.flatMap((p) => {
       const types = bus.catalog.typesMatching(p);
       if (types.length === 0) {
-        throw new EventTypeError(p, "it matches no type of the event catalog");
+        throw noSuchType(p, bus.catalog.types, true);
       }
       return types;
     }));
