@@ -10,9 +10,16 @@
  * |---|---|---|
  * | local transport, zod/mini catalog | zod/mini | own code <= 8 KB, whole bundle < 15 KB |
  * | local transport, zod classic catalog | zod classic | own code <= 8 KB |
- * | local + nats transports, zod/mini catalog | zod/mini + nats-core + jetstream | own code <= 15 KB |
+ * | local + nats transports, zod/mini catalog | zod/mini + nats-core + jetstream | own code <= 16 KB |
  *
  * The local + nats page uses `createEventBus` from `@mcb/event-bus/config`.
+ * Its budget was 15 KB until issue 17 (2026-12-06) added what a newcomer
+ * needs at run time (a replay's `caughtUp`, "did you mean" for types and
+ * config keys, duration units, errors that name the likely cause, groups
+ * that can be reset): +1,148 B measured on this page, after issue 16's
+ * clean-up had taken it from 16,496 to 16,073 B. 15 KB stays the target
+ * (docs/bundle-size.md says how far off it is); the gate keeps the page
+ * from growing further unnoticed.
  *
  * A figure over its budget by more than {@linkcode TOLERANCE} fails: `deno
  * task test` runs {@linkcode measureBudget} in `tests/bundle_budget_test.ts`.
@@ -60,7 +67,7 @@ export const CASES: readonly BundleCase[] = [
     entry: "local_nats",
     baseline: "bare_nats",
     label: "local + nats, zod/mini catalog",
-    ownBudget: 15_000,
+    ownBudget: 16_000,
   },
 ];
 
