@@ -134,9 +134,15 @@ Deno.test("parseConfig() reports a missing nats section or servers", () => {
 Deno.test("parseConfig() reports unknown keys", () => {
   const top = configError({ transport: "local", sorce: "x" });
   assert.ok(top.issues.some((i) => i.message.includes('"sorce"')), top.message);
-  assert.match(top.message, /unexpected keys "sorce"/);
+  assert.match(
+    top.message,
+    /unexpected keys "sorce" \(did you mean "source"\?\)/,
+  );
   const inNats = configError(nats({ tokn: "tok-SECRET-123" }));
-  assert.match(issueAt(inNats, "nats"), /unexpected keys "tokn"/);
+  assert.match(
+    issueAt(inNats, "nats"),
+    /unexpected keys "tokn" \(did you mean "token"\?\)/,
+  );
   assert.ok(!inNats.message.includes("tok-SECRET-123"));
   const nest = configError({
     transport: "nats",

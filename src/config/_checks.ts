@@ -4,6 +4,7 @@
 // from the same kinds by the schema generator (json_schema.ts), which is not
 // on this path. No schema library: this code ships in browser bundles.
 
+import { closest } from "../core/_suggest.ts";
 import { expected, kindOf } from "../core/_issues.ts";
 import { redactUrl } from "../core/redact.ts";
 import { Secret } from "../core/secret.ts";
@@ -135,7 +136,12 @@ export function walk(value: object, settings: Settings): Found {
   if (unknown.length > 0) {
     found.push([
       [],
-      `unexpected keys ${unknown.map((k) => JSON.stringify(k)).join(", ")}`,
+      `unexpected keys ${
+        unknown.map((k) => {
+          const near = closest(k, Object.keys(settings));
+          return JSON.stringify(k) + (near ? ` (did you mean "${near}"?)` : "");
+        }).join(", ")
+      }`,
     ]);
   }
   return found;
