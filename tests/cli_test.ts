@@ -449,6 +449,81 @@ natsTest(
   },
 );
 
+/** Polls `check` every 10 ms; throws naming `what` after 5 s. */
+async function waitFor(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+natsTest(
+  "cli (in process): group reset replays the stream to the group; group delete removes it; both need a NAME",
+  async () => {
+    const env = {
+      MCB_EVENT_BUS_TRANSPORT: "nats",
+      MCB_EVENT_BUS_NATS_SERVERS: server.wsUrl,
+      MCB_EVENT_BUS_NATS_STREAM: "CLI_GROUPS",
+      MCB_EVENT_BUS_NATS_SUBJECT_PREFIX: "cli.groups",
+    };
+    const cliRun = async (...args: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const io: CliIO = {
+        env,
+        out: (l) => out.push(l),
+        err: (l) => err.push(l),
+        readFile: (p) => Deno.readTextFile(p),
+        readStdin: () => Promise.resolve(""),
+        signal: new AbortController().signal,
+        color: false,
+      };
+      return { code: await run(args, io), out, err: err.join("\n") };
+    };
+    await using bus = await createEventBus(mcbEvents, {
+      transport: "nats",
+      nats: {
+        servers: server.wsUrl,
+        stream: env.MCB_EVENT_BUS_NATS_STREAM,
+        subjectPrefix: env.MCB_EVENT_BUS_NATS_SUBJECT_PREFIX,
+      },
+    });
+    const seen: string[] = [];
+    const sub = bus.subscribe("config.*", (e) => void seen.push(e.id), {
+      group: "audit",
+      from: "all",
+    });
+    await sub.ready;
+    const ids = [
+      (await bus.publish("config.reloaded", { section: "a" })).id,
+      (await bus.publish("config.reloaded", { section: "b" })).id,
+    ];
+    await waitFor(() => seen.length === 2, "two handled");
+    sub.unsubscribe();
+    const reset = await cliRun("group", "reset", "audit");
+    assert.equal(reset.code, 0, reset.err);
+    assert.match(reset.err, /group audit reset to "all"/);
+    const again: string[] = [];
+    await bus.subscribe("config.*", (e) => void again.push(e.id), {
+      group: "audit",
+    }).ready;
+    await waitFor(() => again.length === 2, "the history again");
+    assert.deepEqual(again, ids);
+    const deleted = await cliRun("group", "delete", "audit");
+    assert.equal(deleted.code, 0, deleted.err);
+    assert.match(deleted.err, /deleted the durable consumer of group audit/);
+    const none = await cliRun("group", "delete", "audit");
+    assert.match(none.err, /has no durable consumer/);
+    const usage = await cliRun("group", "rename", "x");
+    assert.equal(usage.code, 2);
+    assert.match(usage.err, /group: expected delete or reset, got "rename"/);
+    const noName = await cliRun("group", "reset");
+    assert.equal(noName.code, 2);
+    assert.match(noName.err, /group reset takes one group NAME/);
+  },
+);
+
 Deno.test({
   name: "cli: (stop nats-server)",
   fn: async () => await server[Symbol.asyncDispose](),

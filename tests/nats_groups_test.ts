@@ -3,9 +3,6 @@
 // the group can read another pattern; a GroupConfigError says how, and is
 // reported once (to `ready` when read, else to onError).
 import assert from "node:assert/strict";
-import { mcbEvents } from "../mod.ts";
-import { createEventBus } from "../src/config/mod.ts";
-import { type CliIO, run } from "../scripts/cli.ts";
 import { startNatsServer } from "./nats_server.ts";
 import { deleteGroup, GroupConfigError, resetGroup } from "../src/nats/mod.ts";
 import {
@@ -86,69 +83,6 @@ test("deleteGroup: a group that read another pattern starts afresh; the error sa
   await bus.publish("order.shipped", { n: 1 });
   await waitUntil(() => got.length === 1, "the new pattern's event");
   assert.deepEqual(got, ["order.shipped"]);
-});
-
-test("cli: group reset replays the stream to the group; group delete removes it; both need a NAME", async () => {
-  const env = {
-    MCB_EVENT_BUS_TRANSPORT: "nats",
-    MCB_EVENT_BUS_NATS_SERVERS: server.wsUrl,
-    MCB_EVENT_BUS_NATS_STREAM: "CLI_GROUPS",
-    MCB_EVENT_BUS_NATS_SUBJECT_PREFIX: "cli.groups",
-  };
-  const cli = async (...args: string[]) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: CliIO = {
-      env,
-      out: (l) => out.push(l),
-      err: (l) => err.push(l),
-      readFile: (p) => Deno.readTextFile(p),
-      readStdin: () => Promise.resolve(""),
-      signal: new AbortController().signal,
-      color: false,
-    };
-    return { code: await run(args, io), out, err: err.join("\n") };
-  };
-  await using bus = await createEventBus(mcbEvents, {
-    transport: "nats",
-    nats: {
-      servers: server.wsUrl,
-      stream: env.MCB_EVENT_BUS_NATS_STREAM,
-      subjectPrefix: env.MCB_EVENT_BUS_NATS_SUBJECT_PREFIX,
-    },
-  });
-  const seen: string[] = [];
-  const sub = bus.subscribe("config.*", (e) => void seen.push(e.id), {
-    group: "audit",
-    from: "all",
-  });
-  await sub.ready;
-  const ids = [
-    (await bus.publish("config.reloaded", { section: "a" })).id,
-    (await bus.publish("config.reloaded", { section: "b" })).id,
-  ];
-  await waitUntil(() => seen.length === 2, "two handled");
-  sub.unsubscribe();
-  const reset = await cli("group", "reset", "audit");
-  assert.equal(reset.code, 0, reset.err);
-  assert.match(reset.err, /group audit reset to "all"/);
-  const again: string[] = [];
-  await bus.subscribe("config.*", (e) => void again.push(e.id), {
-    group: "audit",
-  }).ready;
-  await waitUntil(() => again.length === 2, "the history again");
-  assert.deepEqual(again, ids);
-  const deleted = await cli("group", "delete", "audit");
-  assert.equal(deleted.code, 0, deleted.err);
-  assert.match(deleted.err, /deleted the durable consumer of group audit/);
-  const none = await cli("group", "delete", "audit");
-  assert.match(none.err, /has no durable consumer/);
-  const usage = await cli("group", "rename", "x");
-  assert.equal(usage.code, 2);
-  assert.match(usage.err, /group: expected delete or reset, got "rename"/);
-  const noName = await cli("group", "reset");
-  assert.equal(noName.code, 2);
-  assert.match(noName.err, /group reset takes one group NAME/);
 });
 
 Deno.test({
