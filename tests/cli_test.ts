@@ -244,6 +244,10 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
+/** The `section` of config.reloaded events printed as JSON lines. */
+const sections = (lines: string[]) =>
+  lines.map((l) => (decodeCloudEvent(l).data as { section: string }).section);
+
 const natsTest = (name: string, fn: () => Promise<void>) =>
   Deno.test({ name, fn, sanitizeOps: false, sanitizeResources: false });
 
@@ -392,12 +396,7 @@ natsTest(
       "2",
     ], env);
     assert.equal(resumed.code, 0, resumed.err);
-    assert.deepEqual(
-      resumed.out.map((l) =>
-        (decodeCloudEvent(l).data as { section: string }).section
-      ),
-      ["b", "c"],
-    );
+    assert.deepEqual(sections(resumed.out), ["b", "c"]);
   },
 );
 
@@ -433,12 +432,7 @@ natsTest(
       "--until-caught-up",
     ], env);
     assert.equal(resumed.code, 0, resumed.err);
-    assert.deepEqual(
-      resumed.out.map((l) =>
-        (decodeCloudEvent(l).data as { section: string }).section
-      ),
-      ["b", "c"],
-    );
+    assert.deepEqual(sections(resumed.out), ["b", "c"]);
     const none = await cli(
       ["tail", "search.*", "--from", "all", "--until-caught-up"],
       env,
@@ -461,34 +455,9 @@ async function waitFor(check: () => boolean, what: string): Promise<void> {
 natsTest(
   "cli (in process): group reset replays the stream to the group; group delete removes it; both need a NAME",
   async () => {
-    const env = {
-      MCB_EVENT_BUS_TRANSPORT: "nats",
-      MCB_EVENT_BUS_NATS_SERVERS: server.wsUrl,
-      MCB_EVENT_BUS_NATS_STREAM: "CLI_GROUPS",
-      MCB_EVENT_BUS_NATS_SUBJECT_PREFIX: "cli.groups",
-    };
-    const cliRun = async (...args: string[]) => {
-      const out: string[] = [];
-      const err: string[] = [];
-      const io: CliIO = {
-        env,
-        out: (l) => out.push(l),
-        err: (l) => err.push(l),
-        readFile: (p) => Deno.readTextFile(p),
-        readStdin: () => Promise.resolve(""),
-        signal: new AbortController().signal,
-        color: false,
-      };
-      return { code: await run(args, io), out, err: err.join("\n") };
-    };
-    await using bus = await createEventBus(mcbEvents, {
-      transport: "nats",
-      nats: {
-        servers: server.wsUrl,
-        stream: env.MCB_EVENT_BUS_NATS_STREAM,
-        subjectPrefix: env.MCB_EVENT_BUS_NATS_SUBJECT_PREFIX,
-      },
-    });
+    const env = natsEnv();
+    const cliRun = (...args: string[]) => cli(args, env);
+    await using bus = await busFor(env);
     const seen: string[] = [];
     const sub = bus.subscribe("config.*", (e) => void seen.push(e.id), {
       group: "audit",
