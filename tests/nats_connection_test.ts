@@ -91,7 +91,12 @@ Deno.test({
     );
     assert.ok(error instanceof NatsConnectionError, String(error));
     assert.ok(error.message.includes(url), error.message);
-    assert.match(error.message, /nothing listens there \(connection refused\)/);
+    // Deno and Node (npm ws) know the socket's error code; elsewhere the
+    // client's text comes with what to check.
+    assert.match(
+      error.message,
+      /nothing listens there \(connection refused\)|that the server runs/,
+    );
     assertCauseAdds(error);
   },
 });
@@ -121,7 +126,7 @@ Deno.test({
     );
     assert.ok(error instanceof NatsConnectionError, String(error));
     assert.ok(error.message.includes(url), error.message);
-    assert.match(error.message, /NATS client port \(4222 by default\)/);
+    assert.match(error.message, /client port/);
     assert.match(error.message, /websocket listener/);
     assertCauseAdds(error);
   },

@@ -100,7 +100,9 @@ export async function connectNats(
     throw reason !== undefined
       ? new NatsConnectionError(message + reason, { cause: error })
       : new NatsConnectionError(
-        message + ((error as Error)?.message || WS_FAILED),
+        message +
+          ((error as Error)?.message || "the WebSocket could not be opened") +
+          CHECK,
       );
   }
 }
@@ -126,8 +128,9 @@ function observing(
   };
 }
 
-const WS_FAILED =
-  "the WebSocket could not be opened (check the URL: the websocket listener, not the client port 4222; the server runs; ws:// vs wss://)";
+/** Said with an error we cannot explain (browsers, Bun: no socket code). */
+const CHECK =
+  " (check the URL: the websocket listener, not the client port 4222; that the server runs; ws:// vs wss://)";
 
 function describeConnectError(
   error: unknown,
