@@ -305,13 +305,16 @@ Deno.test("loadConfig: file-level errors: unreadable, extension, syntax (with li
     array.message,
     /a\.json: expected an object at the top level, got array/,
   );
-  // No reader given: Deno's own reads the disk (browsers and Workers have
-  // none: there loadConfig asks for readTextFile).
+  // No reader given: the runtime's own reads the disk (Deno's, or
+  // node:fs on Node and Bun; browsers and Workers have none: there
+  // loadConfig asks for readTextFile).
   await assert.rejects(
     () => loadConfig({ file: "no-such-dir/a.toml", env: {} }),
     (e: Error) =>
       e instanceof ConfigError &&
-      /no-such-dir\/a\.toml: cannot read it \(No such file/.test(e.message),
+      /no-such-dir\/a\.toml: cannot read it \((No such file|ENOENT)/.test(
+        e.message,
+      ),
   );
 });
 
