@@ -7,7 +7,9 @@
  * - `nats-server`: every test that crosses a process talks to a real server;
  * - `chromium` (and `fonts-liberation`): the admin-panel and SSE page tests
  *   run in a real browser;
- * - `strace`: the socket test reads `TCP_NODELAY` from the system calls.
+ * - `strace`: the socket test reads `TCP_NODELAY` from the system calls;
+ * - `postgresql`: the outbox tests run a private PostgreSQL (`initdb` +
+ *   `pg_ctl`, which Debian keeps off PATH in /usr/lib/postgresql/<major>/bin).
  *
  * `MCB_NATS_SERVER` (a nats-server binary) stands in for the package.
  * `MCB_SETUP_AS_USER=1` behaves as a non-root user (tests use it).
@@ -43,15 +45,35 @@ export function onPath(name: string): boolean {
   const dirs = override !== undefined
     ? override.split(":")
     : [...(Deno.env.get("PATH") ?? "").split(":"), ...DIRS];
-  for (const dir of dirs.filter(Boolean)) {
-    try {
-      const info = Deno.statSync(`${dir}/${name}`);
-      if (info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0) return true;
-    } catch {
-      // not there
+  return dirs.filter(Boolean).some((dir) => executableIn(dir, name));
+}
+
+/**
+ * Whether PostgreSQL's `initdb` is on PATH or in /usr/lib/postgresql/<major>/bin
+ * (`MCB_SETUP_PATH` replaces both, as in {@linkcode onPath}).
+ */
+export function postgresPresent(): boolean {
+  if (onPath("initdb")) return true;
+  if (Deno.env.get("MCB_SETUP_PATH") !== undefined) return false;
+  try {
+    for (const e of Deno.readDirSync("/usr/lib/postgresql")) {
+      if (executableIn(`/usr/lib/postgresql/${e.name}/bin`, "initdb")) {
+        return true;
+      }
     }
+  } catch {
+    // no /usr/lib/postgresql
   }
   return false;
+}
+
+function executableIn(dir: string, name: string): boolean {
+  try {
+    const info = Deno.statSync(`${dir}/${name}`);
+    return info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0;
+  } catch {
+    return false; // not there
+  }
 }
 
 /** What `deno task test` needs from the system. */
@@ -71,6 +93,11 @@ export const NEEDS: readonly Need[] = [
     packages: ["strace"],
     why: "the socket test reads TCP_NODELAY from the system calls",
     present: () => onPath("strace"),
+  },
+  {
+    packages: ["postgresql"],
+    why: "the outbox tests run a private PostgreSQL",
+    present: postgresPresent,
   },
 ];
 

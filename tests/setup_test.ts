@@ -66,11 +66,13 @@ Deno.test("setup script: a user without the packages is stopped at once, with ex
   assert.equal(out.code, 1, stderr);
   assert.equal(stderr.split("\n").length, 1, `one line: ${stderr}`);
   // /usr/bin may hold chromium or strace here; nats-server (in /usr/sbin on
-  // Debian) is outside the search list, so it is always missing.
+  // Debian) is outside the search list, so it is always missing, and so is
+  // postgresql (initdb lives in /usr/lib/postgresql/<major>/bin, not /usr/bin).
   assert.match(
     stderr,
     /^deno task test needs [a-z, -]*nats-server[a-z, -]*: run `sudo apt-get install -y /,
   );
+  assert.match(stderr, /postgresql/);
   assert.ok(elapsed < 30_000, `stopped at once (${elapsed} ms)`);
 });
 
@@ -82,5 +84,6 @@ Deno.test("setup: every need names a Debian package and a reason", () => {
     "nats-server",
     "chromium",
     "strace",
+    "postgresql",
   ]);
 });
