@@ -266,6 +266,12 @@ Deno.test({
         lease: 500,
       },
     );
+    await sleep(150); // the dead relay's lease (500 ms) has not ended
+    assert.equal(
+      committed(db).filter((r) => r.published_at !== null).length,
+      0,
+      "taken over before the lease ended",
+    );
     await waitUntil(() => allPublished(db), "every row marked published");
     const rows = committed(db);
     const stored = await readStream(server.natsUrl, tag);
