@@ -14,7 +14,7 @@ import {
 } from "../src/outbox/mod.ts";
 import { startNatsServer } from "./nats_server.ts";
 import {
-  deliveryEvents,
+  type deliveryEvents,
   names,
   openBus,
   range,
