@@ -1,0 +1,91 @@
+/**
+ * The store contracts of the outbox and the inbox: what a database must do
+ * for them, independent of the database and its driver.
+ *
+ * @module
+ */
+
+import type { CloudEvent } from "../core/envelope.ts";
+
+/** An event the relay claimed, with its position in commit order. */
+export interface ClaimedEvent {
+  /** The row's position in commit order (increasing). */
+  readonly seq: number;
+  /** The stored event, as `add` built it (id and time included). */
+  readonly event: CloudEvent;
+}
+
+/** What a relay asks {@linkcode OutboxStore.claim} for. */
+export interface ClaimRequest {
+  /** The relay's id; its leases carry it. */
+  readonly owner: string;
+  /** Most events to claim. */
+  readonly limit: number;
+  /** The lease ends at `now + lease` (ms since the epoch). */
+  readonly lease: number;
+  /** The relay's clock, ms since the epoch. */
+  readonly now: number;
+}
+
+/**
+ * Where the outbox keeps events between the application's commit and the
+ * relay's publish.
+ *
+ * @typeParam H The application's database handle (connection or
+ *   transaction) that `insert` writes through.
+ * @typeParam W What `insert` returns: `void` for a synchronous driver
+ *   (`node:sqlite`), `Promise<void>` for an asynchronous one.
+ */
+export interface OutboxStore<H, W extends void | Promise<void>> {
+  /** Writes `event` through `handle`, inside the caller's transaction. */
+  insert(handle: H, event: CloudEvent): W;
+  /**
+   * Leases up to `limit` committed, unpublished events to `owner`, in
+   * commit order, skipping every CloudEvents `subject` (events without one
+   * share the subject `""`) of which an unpublished event is leased to
+   * another owner until after `now`. The events of one subject it returns
+   * are therefore the oldest unpublished ones of that subject. Its own
+   * leases, and expired ones, are claimed again.
+   */
+  claim(request: ClaimRequest): ClaimedEvent[] | Promise<ClaimedEvent[]>;
+  /** Marks the events at `seqs` published at `now`. */
+  markPublished(seqs: readonly number[], now: number): void | Promise<void>;
+  /**
+   * Deletes the events published before `before` (ms since the epoch).
+   *
+   * @returns How many it deleted.
+   */
+  deletePublished(before: number): number | Promise<number>;
+}
+
+/**
+ * Where the inbox records which events each consumer has handled.
+ *
+ * @typeParam H The application's database handle the handler writes
+ *   through.
+ */
+export interface InboxStore<H> {
+  /**
+   * Runs `fn` in a transaction on `handle`: committed when it resolves,
+   * rolled back when it throws (the error is rethrown).
+   */
+  transaction<T>(handle: H, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Records that `consumer` handled event `id` at `now`, inside the
+   * running transaction.
+   *
+   * @returns `false` when it was recorded already.
+   */
+  record(
+    handle: H,
+    consumer: string,
+    id: string,
+    now: number,
+  ): boolean | Promise<boolean>;
+  /**
+   * Deletes the records made before `before` (ms since the epoch).
+   *
+   * @returns How many it deleted.
+   */
+  expire(before: number): number | Promise<number>;
+}
