@@ -131,7 +131,8 @@ export function natsServerPath(): string {
   );
 }
 
-function isExecutable(file: string): boolean {
+/** Whether `file` is an executable file (also used by postgres_server.ts). */
+export function isExecutable(file: string): boolean {
   try {
     const info = Deno.statSync(file);
     return info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0;

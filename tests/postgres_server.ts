@@ -23,7 +23,7 @@
  * @module
  */
 
-import { freePort } from "./nats_server.ts";
+import { freePort, isExecutable } from "./nats_server.ts";
 
 /** Options of {@linkcode startPostgres}. */
 export interface PostgresOptions {
@@ -55,15 +55,6 @@ const START_TIMEOUT_S = 30;
 const STOP_TIMEOUT_S = 30;
 const PORT_RETRIES = 3;
 const INSTALL = "install PostgreSQL with `apt-get install -y postgresql`";
-
-function isExecutable(file: string): boolean {
-  try {
-    const info = Deno.statSync(file);
-    return info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0;
-  } catch {
-    return false; // not there
-  }
-}
 
 /**
  * The dir holding `initdb`, `pg_ctl` and `createdb`: `MCB_PG_BIN`, else the
