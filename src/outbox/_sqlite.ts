@@ -29,27 +29,80 @@ export interface SqliteDatabase {
   readonly isTransaction?: boolean;
 }
 
-/** Checks a table name option; it is written into SQL unquoted. */
-export function tableName(store: string, name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-    throw new TypeError(
-      `Cannot create the ${store}: table must be a plain SQL identifier, received ${
-        JSON.stringify(name)
-      }`,
-    );
-  }
-  return name;
+/**
+ * Whether `error` is SQLite's SQLITE_BUSY ("database is locked"): Node
+ * sets `errcode` 5; Deno's `node:sqlite` sets only the message.
+ */
+export function isBusy(error: unknown): boolean {
+  const e = error as { errcode?: number; message?: string } | null;
+  return e?.errcode === 5 || /database is locked/.test(e?.message ?? "");
 }
 
-/** Runs `fn` inside `BEGIN IMMEDIATE` ... `COMMIT` (rolled back on a throw). */
-export function immediate<T>(db: SqliteDatabase, fn: () => T): T {
-  db.exec("BEGIN IMMEDIATE");
+/**
+ * One `BEGIN IMMEDIATE` attempt on `db` that never blocks the thread:
+ * SQLite's own busy wait sleeps synchronously, which would stop the very
+ * task (another connection of this process, in a transaction that awaits)
+ * it waits for. The busy timeout is 0 for the attempt. A transaction of
+ * the application's, open on this connection, counts as busy too.
+ *
+ * @returns `false` when busy, unless `last` (then it throws).
+ */
+function tryBegin(db: SqliteDatabase, last: boolean): boolean {
+  if (db.isTransaction && !last) return false;
+  const [row] = db.prepare("PRAGMA busy_timeout").all() as {
+    timeout?: number;
+  }[];
+  const saved = Number(row?.timeout ?? 0);
+  if (saved !== 0) db.exec("PRAGMA busy_timeout = 0");
   try {
-    const result = fn();
-    db.exec("COMMIT");
-    return result;
+    db.exec("BEGIN IMMEDIATE");
+    return true;
   } catch (error) {
-    db.exec("ROLLBACK");
-    throw error;
+    if (!isBusy(error) || last) throw error;
+    return false;
+  } finally {
+    if (saved !== 0) db.exec(`PRAGMA busy_timeout = ${saved}`);
+  }
+}
+
+/**
+ * `BEGIN IMMEDIATE` on `db`, retried on timers for up to `maxWait` ms while
+ * the database is busy. When it is free the transaction begins in the
+ * caller's task, before the first await.
+ */
+export async function beginImmediate(
+  db: SqliteDatabase,
+  maxWait: number,
+): Promise<void> {
+  for (let waited = 0, pause = 1;; pause = Math.min(pause * 2, 50)) {
+    if (tryBegin(db, waited >= maxWait)) return;
+    await new Promise((ok) => setTimeout(ok, pause));
+    waited += pause;
+  }
+}
+
+/**
+ * Runs the synchronous `fn` inside `BEGIN IMMEDIATE` ... `COMMIT` (rolled
+ * back on a throw), all in one task so that no other task ever meets the
+ * lock; only waiting for a busy database is asynchronous.
+ */
+export async function immediate<T>(
+  db: SqliteDatabase,
+  maxWait: number,
+  fn: () => T,
+): Promise<T> {
+  for (let waited = 0, pause = 1;; pause = Math.min(pause * 2, 50)) {
+    if (tryBegin(db, waited >= maxWait)) {
+      try {
+        const result = fn();
+        db.exec("COMMIT");
+        return result;
+      } catch (error) {
+        db.exec("ROLLBACK");
+        throw error;
+      }
+    }
+    await new Promise((ok) => setTimeout(ok, pause));
+    waited += pause;
   }
 }

@@ -34,16 +34,18 @@ export interface IdempotentOptions {
 
 /**
  * Wraps `handler` for exactly-once effects: each call runs in a
- * transaction of `store` on `handle` that also records (`consumer`, event
- * id). When the event was recorded already (a redelivery) the transaction
+ * transaction of `store` opened from `handle` that also records
+ * (`consumer`, event id); `handler` gets the transaction's handle to write
+ * through. When the event was recorded already (a redelivery) the transaction
  * is rolled back and the returned promise resolves (the bus acknowledges)
  * without calling `handler`. When `handler` throws, nothing it wrote nor
  * the record is committed and the error is rethrown (the bus redelivers).
  *
  * @param store The inbox's store.
- * @param handle The database handle the handler writes through.
+ * @param handle The database handle transactions are opened from.
  * @param consumer Who handles: a group name, or one per read model.
- * @param handler Does the work through `handle`; must not commit itself.
+ * @param handler Does the work through the transaction's handle (its
+ *   second argument); must not commit itself.
  * @param options Retention of the records.
  * @returns A handler for `bus.subscribe`.
  * @throws {RangeError} when `retention` is shorter than `duplicateWindow`
@@ -98,11 +100,11 @@ export function idempotent<H, E extends CloudEvent>(
   }
   let lastExpiry = Date.now();
   return async (event) => {
-    await store.transaction(handle, async () => {
-      if (!(await store.record(handle, consumer, event.id, Date.now()))) {
+    await store.transaction(handle, async (tx) => {
+      if (!(await store.record(tx, consumer, event.id, Date.now()))) {
         return;
       }
-      await handler(event, handle);
+      await handler(event, tx);
     });
     const now = Date.now();
     if (now - lastExpiry >= every) {

@@ -3,8 +3,8 @@
  * (events committed with the application's own writes, published by a
  * relay with their ids, in commit order per subject) and an idempotent
  * inbox (a handler's writes committed with the record of the event, so a
- * redelivery runs it once). Stores are small interfaces; SQLite
- * (`node:sqlite`) is the first. See `docs/outbox.md`.
+ * redelivery runs it once). Stores are small interfaces: SQLite
+ * (`node:sqlite`) and PostgreSQL (postgres.js, pg or PGlite). See `docs/outbox.md`.
  *
  * @example Commit a row and its event together
  * ```ts
@@ -46,6 +46,15 @@ export type {
   SqlValue,
 } from "./sqlite_outbox.ts";
 export { sqliteInbox } from "./sqlite_inbox.ts";
+export { postgresOutbox } from "./postgres_outbox.ts";
+export type {
+  PgQueryHandle,
+  PostgresHandle,
+  PostgresJsHandle,
+  PostgresOutboxOptions,
+} from "./postgres_outbox.ts";
+export { postgresInbox } from "./postgres_inbox.ts";
+export type { PostgresInboxOptions } from "./postgres_inbox.ts";
 export type { SqliteInboxOptions } from "./sqlite_inbox.ts";
 export type {
   ClaimedEvent,

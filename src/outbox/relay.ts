@@ -15,7 +15,8 @@ import type { ClaimedEvent, OutboxStore } from "./types.ts";
 export interface RelayOptions {
   /**
    * An outbox whose `add` wakes the relay at once (events added in this
-   * process); commits from elsewhere are found by polling.
+   * process). Commits from elsewhere wake it through the store's `listen`
+   * (PostgreSQL `LISTEN/NOTIFY`) and are found by polling in any case.
    */
   outbox?: Pick<Outbox<never, never, never>, "onAdded">;
   /**
@@ -132,6 +133,10 @@ export function startRelay<H, W extends void | Promise<void>>(
     wakeUp?.();
   };
   const unlisten = options.outbox?.onAdded(wake);
+  const listening = store.listen?.(wake).catch((error) => {
+    onError(error); // polling still finds every commit
+    return undefined;
+  });
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       if (woken || stopped) return resolve();
@@ -195,6 +200,7 @@ export function startRelay<H, W extends void | Promise<void>>(
       unlisten?.();
       wakeUp?.();
       await running;
+      await (await listening)?.().catch(onError);
     })();
     return stopping;
   };

@@ -6,7 +6,8 @@
  */
 
 import type { InboxStore } from "./types.ts";
-import { type SqliteDatabase, tableName } from "./_sqlite.ts";
+import { beginImmediate, type SqliteDatabase } from "./_sqlite.ts";
+import { tableName } from "./_table_name.ts";
 
 /** Options of {@linkcode sqliteInbox}. */
 export interface SqliteInboxOptions {
@@ -16,6 +17,13 @@ export interface SqliteInboxOptions {
    * @default {"mcb_inbox"}
    */
   table?: string;
+  /**
+   * How long opening a transaction waits for another connection's write
+   * transaction, ms, on timers (never blocking the thread).
+   *
+   * @default {5000}
+   */
+  busyTimeout?: number;
 }
 
 /**
@@ -39,16 +47,17 @@ export interface SqliteInboxOptions {
  *
  * const db = new DatabaseSync(":memory:");
  * const inbox = sqliteInbox(db);
- * const first = await inbox.transaction(db, async () => inbox.record(db, "c", "e1", 0));
- * const again = await inbox.transaction(db, async () => inbox.record(db, "c", "e1", 0));
+ * const first = await inbox.transaction(db, async (tx) => inbox.record(tx, "c", "e1", 0));
+ * const again = await inbox.transaction(db, async (tx) => inbox.record(tx, "c", "e1", 0));
  * console.log(first, again); // true false
  * ```
  */
-export function sqliteInbox(
-  db: SqliteDatabase,
+export function sqliteInbox<D extends SqliteDatabase>(
+  db: D,
   options: SqliteInboxOptions = {},
-): InboxStore<SqliteDatabase> {
+): InboxStore<D> {
   const t = tableName("SQLite inbox", options.table ?? "mcb_inbox");
+  const wait = options.busyTimeout ?? 5000;
   db.exec(`CREATE TABLE IF NOT EXISTS ${t} (
     consumer TEXT NOT NULL,
     id TEXT NOT NULL,
@@ -58,14 +67,14 @@ export function sqliteInbox(
   db.exec(`CREATE INDEX IF NOT EXISTS ${t}_age ON ${t} (received_at)`);
   const purge = db.prepare(`DELETE FROM ${t} WHERE received_at < ?`);
   // One transaction at a time per connection.
-  const queues = new WeakMap<SqliteDatabase, Promise<unknown>>();
+  const queues = new WeakMap<D, Promise<unknown>>();
   return {
     transaction(handle, fn) {
       const previous = queues.get(handle) ?? Promise.resolve();
       const next = previous.then(async () => {
-        handle.exec("BEGIN IMMEDIATE");
+        await beginImmediate(handle, wait);
         try {
-          const result = await fn();
+          const result = await fn(handle);
           handle.exec("COMMIT");
           return result;
         } catch (error) {

@@ -7,7 +7,8 @@
 
 import type { CloudEvent } from "../core/envelope.ts";
 import type { OutboxStore } from "./types.ts";
-import { immediate, type SqliteDatabase, tableName } from "./_sqlite.ts";
+import { immediate, type SqliteDatabase } from "./_sqlite.ts";
+import { tableName } from "./_table_name.ts";
 
 export type { SqliteDatabase, SqliteStatement, SqlValue } from "./_sqlite.ts";
 
@@ -19,6 +20,14 @@ export interface SqliteOutboxOptions {
    * @default {"mcb_outbox"}
    */
   table?: string;
+  /**
+   * How long the relay's writes wait for another connection's write
+   * transaction, ms, on timers (never blocking the thread) before failing
+   * with "database is locked".
+   *
+   * @default {5000}
+   */
+  busyTimeout?: number;
 }
 
 /**
@@ -48,11 +57,12 @@ export interface SqliteOutboxOptions {
  * console.log(await store.claim({ owner: "r", limit: 10, lease: 1000, now: 0 })); // []
  * ```
  */
-export function sqliteOutbox(
-  db: SqliteDatabase,
+export function sqliteOutbox<D extends SqliteDatabase>(
+  db: D,
   options: SqliteOutboxOptions = {},
-): OutboxStore<SqliteDatabase, void> {
+): OutboxStore<D, void> {
   const t = tableName("SQLite outbox", options.table ?? "mcb_outbox");
+  const wait = options.busyTimeout ?? 5000;
   db.exec(`CREATE TABLE IF NOT EXISTS ${t} (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
@@ -79,7 +89,7 @@ export function sqliteOutbox(
   );
   const inserts = new WeakMap<SqliteDatabase, ReturnType<typeof db.prepare>>();
   return {
-    insert(handle: SqliteDatabase, event: CloudEvent) {
+    insert(handle: D, event: CloudEvent) {
       let insert = inserts.get(handle);
       if (insert === undefined) {
         insert = handle.prepare(
@@ -91,7 +101,7 @@ export function sqliteOutbox(
     },
     claim({ owner, limit, lease: ms, now }) {
       if (db.isTransaction) return [];
-      return immediate(db, () => {
+      return immediate(db, wait, () => {
         const rows = select.all(owner, now, limit) as {
           seq: number;
           event: string;
@@ -106,10 +116,12 @@ export function sqliteOutbox(
       });
     },
     markPublished(seqs, now) {
-      mark.run(now, JSON.stringify(seqs));
+      return immediate(db, wait, () => {
+        mark.run(now, JSON.stringify(seqs));
+      });
     },
     deletePublished(before) {
-      return Number(purge.run(before).changes);
+      return immediate(db, wait, () => Number(purge.run(before).changes));
     },
   };
 }

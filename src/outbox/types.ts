@@ -56,6 +56,13 @@ export interface OutboxStore<H, W extends void | Promise<void>> {
    * @returns How many it deleted.
    */
   deletePublished(before: number): number | Promise<number>;
+  /**
+   * Calls `wake` whenever another connection or process commits an
+   * insert (PostgreSQL: `LISTEN/NOTIFY`). Stores without it are polled.
+   *
+   * @returns Stops listening; `undefined` when the database cannot notify.
+   */
+  listen?(wake: () => void): Promise<(() => Promise<void>) | undefined>;
 }
 
 /**
@@ -66,18 +73,20 @@ export interface OutboxStore<H, W extends void | Promise<void>> {
  */
 export interface InboxStore<H> {
   /**
-   * Runs `fn` in a transaction on `handle`: committed when it resolves,
-   * rolled back when it throws (the error is rethrown).
+   * Runs `fn` in a transaction opened from `handle`: committed when it
+   * resolves, rolled back when it throws (the error is rethrown). `fn`
+   * receives the handle to write through inside it (`handle` itself for
+   * SQLite; the driver's transaction for PostgreSQL).
    */
-  transaction<T>(handle: H, fn: () => Promise<T>): Promise<T>;
+  transaction<T>(handle: H, fn: (tx: H) => T | Promise<T>): Promise<T>;
   /**
-   * Records that `consumer` handled event `id` at `now`, inside the
-   * running transaction.
+   * Records that `consumer` handled event `id` at `now`, through `tx`,
+   * the running transaction's handle.
    *
    * @returns `false` when it was recorded already.
    */
   record(
-    handle: H,
+    tx: H,
     consumer: string,
     id: string,
     now: number,
