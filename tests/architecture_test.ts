@@ -96,6 +96,34 @@ Deno.test("mod.ts statically loads no NATS code", async () => {
   );
 });
 
+Deno.test("src/outbox imports no database driver, and no other entry loads it", async () => {
+  // The application passes its own handle (node:sqlite, postgres.js, pg,
+  // PGlite); the stores only describe it structurally.
+  const bare: string[] = [];
+  for await (const file of sourceFiles(new URL("src/outbox/", root))) {
+    for (const spec of staticImports(await Deno.readTextFile(file))) {
+      if (!spec.startsWith(".")) bare.push(`${file.pathname}: ${spec}`);
+    }
+  }
+  assert.deepEqual(bare, []);
+  for (const entry of ["mod.ts", "src/nats/mod.ts", "src/sse/mod.ts"]) {
+    const seen = new Set<string>();
+    const visit = async (url: URL) => {
+      if (seen.has(url.href)) return;
+      seen.add(url.href);
+      for (const spec of staticImports(await Deno.readTextFile(url))) {
+        if (spec.startsWith(".")) await visit(new URL(spec, url));
+      }
+    };
+    await visit(new URL(entry, root));
+    assert.deepEqual(
+      [...seen].filter((s) => s.includes("/outbox/")),
+      [],
+      `${entry} loads outbox code`,
+    );
+  }
+});
+
 /** Every relative import and re-export of `code`, `import type` included. */
 function relativeImports(code: string): string[] {
   const out: string[] = [];

@@ -198,6 +198,8 @@ export async function createOnce(
     await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [
       key,
     ]);
+    // No "already exists, skipping" notices in the application's log.
+    await tx.query("SET LOCAL client_min_messages = warning");
     for (const statement of ddl) await tx.query(statement);
   });
 }
