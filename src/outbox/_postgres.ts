@@ -44,8 +44,6 @@ export interface PgQueryHandle {
     channel: string,
     callback: (payload: string) => void,
   ): Promise<unknown>;
-  /** pg `Client`: receives `notification` messages. */
-  on?(event: "notification", listener: (message: never) => void): unknown;
 }
 
 /** A PostgreSQL handle of one of the supported drivers. */
@@ -170,18 +168,21 @@ function queryDriver(h: PgQueryHandle): Connection {
         };
       }
       const client: PgQueryHandle = await clientOf(h, isPool(h));
-      if (typeof client.on !== "function") return undefined;
+      // pg's Client emits `notification` (not declared above: pg's own
+      // overloads of `on` would not match one signature).
+      const emitter = client as {
+        on?(event: string, listener: (m: { channel: string }) => void): void;
+        off?(event: string, listener: unknown): void;
+      };
+      if (typeof emitter.on !== "function") return undefined;
       const listener = (m: { channel: string }) => {
         if (m.channel === channel) onNotify();
       };
-      client.on("notification", listener as never);
+      emitter.on("notification", listener);
       await query(client, `LISTEN "${channel}"`, []);
       return async () => {
         await query(client, `UNLISTEN "${channel}"`, []).catch(() => {});
-        (client as { off?(e: string, l: unknown): void }).off?.(
-          "notification",
-          listener,
-        );
+        emitter.off?.("notification", listener);
         if (client !== h) release(client);
       };
     },
