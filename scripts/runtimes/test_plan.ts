@@ -73,6 +73,16 @@ export const NOT_RUN: Record<string, Partial<Record<Runtime, string>>> = {
       "its subject is the browser: it drives Chromium with playwright-core " +
       "against examples/sse-server.ts, a Deno server",
   },
+  "tests/browser_outbox_pglite_test.ts": {
+    node:
+      "its subject is the browser: it drives Chromium with playwright-core " +
+      "(the outbox and inbox on PGlite, on the page and in a Worker) and " +
+      "bundles the page with deno bundle",
+    bun:
+      "its subject is the browser: it drives Chromium with playwright-core " +
+      "(the outbox and inbox on PGlite, on the page and in a Worker) and " +
+      "bundles the page with deno bundle",
+  },
   "tests/edge_workerd_test.ts": {
     node: "its subject is Cloudflare's workerd, driven by miniflare from Deno",
     bun: "its subject is Cloudflare's workerd, driven by miniflare from Deno",
