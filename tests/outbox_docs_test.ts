@@ -61,7 +61,7 @@ async function runExample(example: Example, env: Record<string, string>) {
     await Deno.writeTextFile(`${dir}/deno.json`, JSON.stringify(importMap));
     await Deno.writeTextFile(`${dir}/${example.file}`, example.code);
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", example.file],
+      args: ["run", "--check", "-A", example.file], // type-checked as well
       cwd: dir,
       env: { NO_COLOR: "1", ...env },
     }).output();

@@ -49,6 +49,18 @@ export interface PgQueryHandle {
 /** A PostgreSQL handle of one of the supported drivers. */
 export type PostgresHandle = PostgresJsHandle | PgQueryHandle;
 
+type Last<A> = A extends readonly [...unknown[], infer L] ? L : never;
+type Param<F, H> = F extends (tx: infer T) => unknown ? T : H;
+
+/**
+ * The transaction handle of `H`'s driver: what postgres.js's `begin` or
+ * PGlite's `transaction` passes to its callback; `H` otherwise (pg).
+ */
+export type TransactionOf<H> = H extends { begin(...args: infer A): unknown }
+  ? Param<Last<A>, H>
+  : H extends { transaction(...args: infer A): unknown } ? Param<Last<A>, H>
+  : H;
+
 /** What the stores need from a handle, whatever its driver. */
 export interface Connection {
   /** Runs one statement and returns its rows. */

@@ -71,11 +71,11 @@ export interface IdempotentOptions {
  * console.log(db.prepare("SELECT n FROM hits").all()); // [{ n: 1 }]
  * ```
  */
-export function idempotent<H, E extends CloudEvent>(
-  store: InboxStore<H>,
+export function idempotent<H, T, E extends CloudEvent>(
+  store: InboxStore<H, T>,
   handle: H,
   consumer: string,
-  handler: (event: E, handle: H) => void | Promise<void>,
+  handler: (event: E, tx: T) => void | Promise<void>,
   options: IdempotentOptions = {},
 ): (event: E) => Promise<void> {
   const retention = options.retention ?? 604_800_000;

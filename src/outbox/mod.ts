@@ -52,6 +52,7 @@ export type {
   PostgresHandle,
   PostgresJsHandle,
   PostgresOutboxOptions,
+  TransactionOf,
 } from "./postgres_outbox.ts";
 export { postgresInbox } from "./postgres_inbox.ts";
 export type { PostgresInboxOptions } from "./postgres_inbox.ts";

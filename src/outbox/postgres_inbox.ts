@@ -6,7 +6,12 @@
  */
 
 import type { InboxStore } from "./types.ts";
-import { connection, createOnce, type PostgresHandle } from "./_postgres.ts";
+import {
+  connection,
+  createOnce,
+  type PostgresHandle,
+  type TransactionOf,
+} from "./_postgres.ts";
 import { tableName } from "./_table_name.ts";
 
 /** Options of {@linkcode postgresInbox}. */
@@ -56,7 +61,7 @@ export interface PostgresInboxOptions {
 export async function postgresInbox<H extends PostgresHandle>(
   db: H,
   options: PostgresInboxOptions = {},
-): Promise<InboxStore<H>> {
+): Promise<InboxStore<H, TransactionOf<H>>> {
   const t = tableName("PostgreSQL inbox", options.table ?? "mcb_inbox");
   const conn = connection(db);
   if (options.create !== false) {
@@ -71,10 +76,12 @@ export async function postgresInbox<H extends PostgresHandle>(
   }
   return {
     transaction(handle, fn) {
-      return connection(handle).transaction((_tx, raw) => fn(raw as H));
+      return connection(handle).transaction((_tx, raw) =>
+        fn(raw as TransactionOf<H>)
+      );
     },
     async record(tx, consumer, id, now) {
-      const rows = await connection(tx).query(
+      const rows = await connection(tx as PostgresHandle).query(
         `INSERT INTO ${t} (consumer, id, received_at) VALUES ($1, $2, $3)
           ON CONFLICT DO NOTHING RETURNING 1`,
         [consumer, id, now],

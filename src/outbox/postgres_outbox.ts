@@ -19,6 +19,7 @@ export type {
   PgQueryHandle,
   PostgresHandle,
   PostgresJsHandle,
+  TransactionOf,
 } from "./_postgres.ts";
 
 /** Options of {@linkcode postgresOutbox}. */
@@ -53,10 +54,12 @@ export interface PostgresOutboxOptions {
  *   relays run one at a time, and leases the rows it returns.
  * - `listen` wakes relays in every process at each commit.
  *
- * @param db The relay's handle (the root postgres.js `sql`, a pg `Pool`
- *   or `Client`, a `PGlite`).
+ * @param db The handle claims, marks and deletes go through (the root
+ *   postgres.js `sql`, a pg `Pool` or `Client`, a `PGlite`).
  * @param options The table; whether to create it.
- * @returns A promise of the store, once its table exists.
+ * @returns A promise of the store, once its table exists. Its `insert`
+ *   (`outbox.add`) takes any handle of a supported driver: the `tx` of
+ *   `sql.begin`, a pg client in a transaction, a PGlite transaction.
  * @throws {TypeError} for a table name that is not a plain identifier or
  *   a handle of no supported driver.
  *
@@ -74,7 +77,7 @@ export interface PostgresOutboxOptions {
 export async function postgresOutbox<H extends PostgresHandle>(
   db: H,
   options: PostgresOutboxOptions = {},
-): Promise<OutboxStore<H, Promise<void>>> {
+): Promise<OutboxStore<PostgresHandle, Promise<void>>> {
   const t = tableName("PostgreSQL outbox", options.table ?? "mcb_outbox");
   const conn = connection(db);
   if (options.create !== false) {

@@ -68,17 +68,19 @@ export interface OutboxStore<H, W extends void | Promise<void>> {
 /**
  * Where the inbox records which events each consumer has handled.
  *
- * @typeParam H The application's database handle the handler writes
- *   through.
+ * @typeParam H The application's database handle transactions are opened
+ *   from.
+ * @typeParam T The handle of an open transaction (the driver's
+ *   transaction object; `H` itself for SQLite).
  */
-export interface InboxStore<H> {
+export interface InboxStore<H, T = H> {
   /**
    * Runs `fn` in a transaction opened from `handle`: committed when it
    * resolves, rolled back when it throws (the error is rethrown). `fn`
    * receives the handle to write through inside it (`handle` itself for
    * SQLite; the driver's transaction for PostgreSQL).
    */
-  transaction<T>(handle: H, fn: (tx: H) => T | Promise<T>): Promise<T>;
+  transaction<R>(handle: H, fn: (tx: T) => R | Promise<R>): Promise<R>;
   /**
    * Records that `consumer` handled event `id` at `now`, through `tx`,
    * the running transaction's handle.
@@ -86,7 +88,7 @@ export interface InboxStore<H> {
    * @returns `false` when it was recorded already.
    */
   record(
-    tx: H,
+    tx: T,
     consumer: string,
     id: string,
     now: number,
