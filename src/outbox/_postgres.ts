@@ -49,16 +49,15 @@ export interface PgQueryHandle {
 /** A PostgreSQL handle of one of the supported drivers. */
 export type PostgresHandle = PostgresJsHandle | PgQueryHandle;
 
-type Last<A> = A extends readonly [...unknown[], infer L] ? L : never;
-type Param<F, H> = F extends (tx: infer T) => unknown ? T : H;
-
 /**
  * The transaction handle of `H`'s driver: what postgres.js's `begin` or
- * PGlite's `transaction` passes to its callback; `H` otherwise (pg).
+ * PGlite's `transaction` passes to its callback (the last parameter of
+ * the method's last overload); `H` otherwise (pg).
  */
-export type TransactionOf<H> = H extends { begin(...args: infer A): unknown }
-  ? Param<Last<A>, H>
-  : H extends { transaction(...args: infer A): unknown } ? Param<Last<A>, H>
+export type TransactionOf<H> = H extends
+  { begin(...args: infer A): unknown } | {
+    transaction(...args: infer A): unknown;
+  } ? A extends readonly [...unknown[], (tx: infer T) => unknown] ? T : H
   : H;
 
 /** What the stores need from a handle, whatever its driver. */
