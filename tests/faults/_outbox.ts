@@ -91,6 +91,12 @@ export async function createSchema(place: Place): Promise<void> {
       id TEXT NOT NULL, subject TEXT NOT NULL, at BIGINT NOT NULL)`);
     await rm.run(`CREATE TABLE effects (id TEXT NOT NULL, n INTEGER NOT NULL,
       at BIGINT NOT NULL)`);
+    // The stores' tables too, as a migration would: processes starting at
+    // once on a fresh SQLite file would race to create them.
+    if (app.kind === "sqlite") sqliteOutbox(app.h);
+    else await postgresOutbox(app.h);
+    if (rm.kind === "sqlite") sqliteInbox(rm.h);
+    else await postgresInbox(rm.h);
   } finally {
     await app.close();
     await rm.close();
@@ -179,6 +185,7 @@ export async function relayStore(place: Place): Promise<{
 }> {
   if (place.kind === "sqlite") {
     const db = new DatabaseSync(place.app);
+    db.exec("PRAGMA busy_timeout = 10000");
     return {
       store: sqliteOutbox(db) as OutboxStore<unknown, void>,
       close: () => Promise.resolve(db.close()),
