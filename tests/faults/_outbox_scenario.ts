@@ -3,7 +3,7 @@
 // private PostgreSQL: a nats-server, the databases, a bus of the test's
 // own, child processes (fixtures/outbox_proc.ts), and clean-up of all of it
 // even on failure. `outboxTests` registers both runs and ends each with the
-// accounting line (tests/faults/_outbox.ts `account`).
+// accounting line (tests/faults/_outbox_accounting.ts `account`).
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { EventBus } from "../../mod.ts";
@@ -15,13 +15,12 @@ import { type PostgresServer, startPostgres } from "../postgres_server.ts";
 import { LineProcess } from "../_child.ts";
 import { NO_SANITIZERS } from "./_buses.ts";
 import { sleep } from "./_accounting.ts";
+import { account, gather } from "./_outbox_accounting.ts";
 import {
-  account,
   createSchema,
   type Db,
   effectHandler,
   type Ev,
-  gather,
   joinGroup,
   type Kind,
   openBus,

@@ -6,7 +6,7 @@
 // stream's duplicate window absorbs what was stored already) and the rest.
 import assert from "node:assert/strict";
 import { outboxTests } from "./_outbox_scenario.ts";
-import { readStream } from "./_outbox.ts";
+import { readStream } from "./_outbox_accounting.ts";
 
 const N = 200;
 const LEASE = 4000;
