@@ -52,6 +52,8 @@ export interface ProcOptions {
 /** A child process of fixtures/outbox_proc.ts and the lines it printed. */
 export class OutboxChild {
   readonly lines: string[] = [];
+  /** When each line arrived here (ms since the epoch). */
+  readonly times: number[] = [];
   readonly #process: LineProcess;
   constructor(place: Place, options: ProcOptions) {
     this.#process = new LineProcess(Deno.execPath(), [
@@ -61,7 +63,10 @@ export class OutboxChild {
       CONFIG,
       PROC,
       JSON.stringify({ ...options, place }),
-    ], (line) => this.lines.push(line));
+    ], (line) => {
+      this.lines.push(line);
+      this.times.push(Date.now());
+    });
   }
   get status(): Promise<Deno.CommandStatus> {
     return this.#process.status;
