@@ -82,7 +82,8 @@ const COMMIT_BATCH = 100;
 const RELAY_BATCH = 100;
 /** Subjects the events are spread over (one order per subject). */
 const SUBJECTS = 16;
-const STALL_MS = 10_000;
+/** No publish for this long fails the round (a loaded shared machine). */
+const STALL_MS = 30_000;
 
 /** Counts of the outbox suite. */
 export interface OutboxBenchOptions {
@@ -389,6 +390,35 @@ function inOrder(steps: (() => unknown)[], from = 0): unknown {
     if (isThenable(result)) {
       return Promise.resolve(result).then(() => inOrder(steps, k + 1));
     }
+  }
+}
+
+/**
+ * What a stalled relay left behind, for the error: rows of `table` not
+ * published, how many of them leased, and (PostgreSQL) the sessions of
+ * the database that are not idle.
+ */
+async function stateOf(db: Db, table: string): Promise<string> {
+  try {
+    const pending = await db.count(
+      `SELECT count(*) AS n FROM ${table} WHERE published_at IS NULL`,
+    );
+    const leased = await db.count(
+      `SELECT count(*) AS n FROM ${table} WHERE published_at IS NULL AND lease_owner IS NOT NULL`,
+    );
+    let sessions = "";
+    if (db instanceof PostgresDb) {
+      const rows = await db.handle.unsafe(
+        `SELECT state, wait_event_type, wait_event, left(query, 100) AS query
+          FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid()
+            AND state <> 'idle'`,
+      );
+      sessions = `; sessions not idle: ${JSON.stringify([...rows])}`;
+    }
+    return `${table}: ${pending} rows unpublished, ${leased} of them leased${sessions}`;
+  } catch (error) {
+    return `(state unavailable: ${(error as Error).message})`;
   }
 }
 
@@ -730,7 +760,15 @@ function relayGroup(
             onError,
           });
           try {
-            await counter.until(n, name);
+            await counter.until(n, name).catch(async (error) => {
+              throw new Error(
+                `${suite}: ${(error as Error).message}; ${await stateOf(
+                  db,
+                  table,
+                )}`,
+                { cause: error },
+              );
+            });
           } finally {
             await relay.stop();
           }
