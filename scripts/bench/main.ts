@@ -5,7 +5,7 @@
  *
  *   deno run --allow-write --allow-read --allow-env=PATH,DEBUG
  *     --allow-net=127.0.0.1 --allow-run scripts/bench/main.ts
- *     [--suite local,nats,latency,async,memory,runtimes] [--quick]
+ *     [--suite local,nats,latency,async,memory,runtimes,outbox] [--quick]
  *     [--filter TEXT]
  *     [--json PATH] [--no-nats]
  *     [--events N] [--rounds N] [--warmup N] [--local-repeats N]
@@ -13,6 +13,7 @@
  *     [--latency-samples N] [--latency-rates N,N] [--latency-seconds S]
  *     [--latency-runtimes deno,node22,node24,bun,chromium] [--latency-trials N]
  *     [--async-events N] [--memory-scale F]
+ *     [--outbox-events N] [--outbox-relay-events N] [--outbox-rounds N]
  *
  * Suites (all by default; `--suite` takes a comma-separated list):
  *
@@ -35,6 +36,15 @@
  *   `await emit` (`async.ts`); `--async-events` per round, `--rounds`.
  * - `memory`: heap and RSS before/after, one child process per scenario
  *   (`memory.ts`); counts times `--memory-scale`.
+ * - `outbox`: the transactional outbox and the idempotent inbox
+ *   (`outbox.ts`) on SQLite and a private PostgreSQL (started by the suite
+ *   with `tests/postgres_server.ts`; its cases are skipped with a note when
+ *   PostgreSQL is not installed), through a local and a nats bus: a
+ *   transaction with `outbox.add` vs commit-then-`await bus.publish`, µs
+ *   per event; a relay draining `--outbox-relay-events` committed events vs
+ *   direct publishes, events/s; an `idempotent()` handler vs the same write
+ *   in a plain transaction, µs per event; `--outbox-events` per round,
+ *   `--outbox-rounds` rounds, the cases of a group interleaved.
  * - `runtimes`: the local and async cases under Node 24 (the built npm
  *   package; `build:npm` first if there is no tarball or it is older than
  *   the sources) and Bun (the source), each in its own process running the
@@ -43,7 +53,8 @@
  *   installed from the npm registry into `.cache/runtimes/` on first use
  *   (scripts/runtimes/tools.ts).
  *
- * They run in the order local, async, latency, nats, memory, runtimes: the
+ * They run in the order local, async, latency, nats, outbox, memory,
+ * runtimes: the
  * suites that time local buses in this process come before any NATS bus has
  * made the shared bus code (`BaseEventBus.publish`, `deliver`) polymorphic;
  * run after the NATS suites, the local bus's async rows were a third or more
@@ -116,6 +127,11 @@ import {
   type RuntimesOptions,
 } from "./runtimes.ts";
 import { portableCases } from "./portable.ts";
+import {
+  formatOutboxTable,
+  type OutboxBenchOptions,
+  runOutboxSuite,
+} from "./outbox.ts";
 import { type NatsServer, startNatsServer } from "../../tests/nats_server.ts";
 
 const SUITES = [
@@ -125,6 +141,7 @@ const SUITES = [
   "async",
   "memory",
   "runtimes",
+  "outbox",
 ] as const;
 type Suite = typeof SUITES[number];
 
@@ -141,6 +158,11 @@ interface Counts extends BenchOptions {
   memoryScale: number;
   /** Times the local list is gone through, each case in a fresh isolate. */
   localRepeats: number;
+  /** Outbox: events per round of the publish and inbox cases. */
+  outboxEvents: number;
+  /** Outbox: committed events a relay drains per round. */
+  outboxRelayEvents: number;
+  outboxRounds: number;
 }
 
 interface Args extends Counts {
@@ -165,6 +187,9 @@ const FULL: Counts = {
   asyncEvents: 100_000,
   memoryScale: 1,
   localRepeats: 3,
+  outboxEvents: 500,
+  outboxRelayEvents: 2000,
+  outboxRounds: 5,
 };
 
 const QUICK: Counts = {
@@ -181,6 +206,9 @@ const QUICK: Counts = {
   asyncEvents: 20_000,
   memoryScale: 0.1,
   localRepeats: 1,
+  outboxEvents: 100,
+  outboxRelayEvents: 300,
+  outboxRounds: 2,
 };
 
 const USAGE = "usage: main.ts [--suite " + SUITES.join(",") + "] [--quick] " +
@@ -189,7 +217,8 @@ const USAGE = "usage: main.ts [--suite " + SUITES.join(",") + "] [--quick] " +
   "[--latency-rates N,N] [--latency-seconds S] " +
   "[--latency-runtimes deno,node22,node24,bun,chromium] [--latency-trials N] " +
   "[--async-events N] " +
-  "[--memory-scale F]";
+  "[--memory-scale F] [--outbox-events N] [--outbox-relay-events N] " +
+  "[--outbox-rounds N]";
 
 function parseArgs(argv: string[]): Args {
   const given: Partial<Counts> = {};
@@ -246,6 +275,10 @@ function parseArgs(argv: string[]): Args {
     } else if (flag === "--latency-seconds") given.latencySeconds = positive();
     else if (flag === "--async-events") given.asyncEvents = count();
     else if (flag === "--memory-scale") given.memoryScale = positive();
+    else if (flag === "--outbox-events") given.outboxEvents = count();
+    else if (flag === "--outbox-relay-events") {
+      given.outboxRelayEvents = count();
+    } else if (flag === "--outbox-rounds") given.outboxRounds = count();
     else if (flag === "--suite") {
       const names = value().split(",").map((s) => s.trim()).filter(Boolean);
       for (const name of names) {
@@ -262,10 +295,12 @@ function parseArgs(argv: string[]): Args {
   Object.assign(args, args.quick ? QUICK : FULL, given);
   if (
     args.events < 1 || args.rounds < 1 || args.natsRounds < 1 ||
-    args.latencySamples < 1 || args.asyncEvents < 1
+    args.latencySamples < 1 || args.asyncEvents < 1 ||
+    args.outboxEvents < 1 || args.outboxRelayEvents < 1 ||
+    args.outboxRounds < 1
   ) {
     throw new Error(
-      `--events, --rounds, --nats-rounds, --latency-samples and --async-events must be >= 1`,
+      `--events, --rounds, --nats-rounds, --latency-samples, --async-events and the --outbox- counts must be >= 1`,
     );
   }
   return args;
@@ -420,9 +455,20 @@ async function main(): Promise<void> {
     : [];
   const memory = !want("memory") ? [] : memoryScenarios(args.memoryScale)
     .filter(f).filter((s) => args.nats || !s.nats);
+  const outbox: OutboxBenchOptions | undefined = want("outbox")
+    ? {
+      events: args.outboxEvents,
+      relayEvents: args.outboxRelayEvents,
+      rounds: args.outboxRounds,
+      nats: args.nats,
+      ...(args.filter === undefined ? {} : { filter: args.filter }),
+    }
+    : undefined;
   if (
     local.length + suites.length + latency.length + asyncList.length +
-          memory.length + runtimes.length === 0 && natsLatency === undefined
+          memory.length + runtimes.length === 0 &&
+    natsLatency === undefined &&
+    outbox === undefined
   ) {
     throw new Error(
       `no case selected (--suite ${[...args.suites].join(",")}, --filter ${
@@ -576,6 +622,56 @@ async function main(): Promise<void> {
       })),
       table,
     };
+  }
+
+  if (outbox !== undefined) {
+    const started = performance.now();
+    const run = await runOutboxSuite(outbox, () => server.wsUrl(), onResult);
+    const seconds = (performance.now() - started) / 1000;
+    for (const note of run.skipped) console.log(`\noutbox: ${note}`);
+    if (run.results.length > 0) {
+      results.push(...run.results);
+      const table = formatOutboxTable(run);
+      console.log(
+        `\noutbox: SQLite ${run.sqliteVersion} (node:sqlite, a WAL file, ` +
+          `synchronous=NORMAL)${
+            run.postgresVersion
+              ? `, PostgreSQL ${run.postgresVersion} (private, loopback, ` +
+                `fsync=off; postgres.js)`
+              : ""
+          }${
+            server.version
+              ? `, nats-server ${server.version} (file stream)`
+              : ""
+          }; each group's cases interleaved, median of rounds after a ` +
+          `warm-up of a quarter round (${
+            seconds.toFixed(1)
+          } s in all)\n\n${table}`,
+      );
+      console.log(
+        "\npublish: one event at a time, each awaited; direct = BEGIN, " +
+          "INSERT the app row, COMMIT, then await bus.publish; outbox = BEGIN, " +
+          "INSERT the app row, outbox.add, COMMIT (publishing is the relay's " +
+          "job, measured in the relay rows); the third row also waits until " +
+          "the running relay's bus.publish of that event has resolved. " +
+          "relay: N events committed beforehand (not timed; over 16 subjects, " +
+          "or all on one), then one relay (batch 100) timed from startRelay " +
+          "until all N are published and it has stopped; direct = N awaited bus.publish on the same bus. inbox: " +
+          "the handler called directly; plain = BEGIN IMMEDIATE (SQLite) / " +
+          "sql.begin, INSERT one effect row, COMMIT. median = µs/event (or " +
+          "events/s) of the median round; p50/p99/max = single events over " +
+          "all timed rounds; ratio = µs/event over the group's first row's " +
+          "(cost, higher is costlier) or events/s over its (rate)",
+      );
+      report.outbox = {
+        options: outbox,
+        seconds,
+        sqlite: run.sqliteVersion,
+        postgres: run.postgresVersion ?? null,
+        skipped: run.skipped,
+        table,
+      };
+    }
   }
 
   if (memory.length > 0) {
