@@ -24,6 +24,12 @@ const API_TESTS = [
   "publish_envelope_test.ts",
   "subject_test.ts",
   "versions_test.ts",
+  // The outbox and inbox (@mcb/event-bus/outbox): node:sqlite, PGlite and a
+  // private PostgreSQL (through postgres.js and pg), and its test helper.
+  "outbox_nats_test.ts",
+  "outbox_sqlite_test.ts",
+  "outbox_stores_test.ts",
+  "postgres_server_test.ts",
 ];
 
 /** Files run in place of a test file that cannot run as it is. */
