@@ -24,10 +24,22 @@ const API_TESTS = [
   "publish_envelope_test.ts",
   "subject_test.ts",
   "versions_test.ts",
+  "config_guidance_test.ts",
+  "errors_reference_test.ts",
+  "event_type_errors_test.ts",
+  // The outbox and inbox (@mcb/event-bus/outbox): node:sqlite, PGlite and a
+  // private PostgreSQL (through postgres.js and pg), and its test helper.
+  "outbox_nats_test.ts",
+  "outbox_sqlite_test.ts",
+  "outbox_stores_test.ts",
+  "postgres_server_test.ts",
 ];
 
 /** Files run in place of a test file that cannot run as it is. */
 export const REPLACEMENTS: Record<string, { by: string; why: string }> = {};
+
+/** The same reason for Node and Bun. */
+const both = (why: string) => ({ node: why, bun: why });
 
 /** Test files not run on a runtime, with the reason. */
 export const NOT_RUN: Record<string, Partial<Record<Runtime, string>>> = {
@@ -134,6 +146,42 @@ export const NOT_RUN: Record<string, Partial<Record<Runtime, string>>> = {
       "reads the committed protocol/mcb/ snapshot; the gate is web-standard " +
       "code whose verdicts do not depend on the runtime",
   },
+  "tests/close_on_signal_test.ts": both(
+    "it drives its subject from Deno: member processes of Deno " +
+      "(tests/fixtures/signal_member.ts, via Deno.execPath()) and, for the " +
+      "Node branch, of the pinned Node 24 (nodeBinary of " +
+      "scripts/runtimes/tools.ts, a Deno script)",
+  ),
+  "tests/config_docs_test.ts": both(
+    "it compares the committed docs/configuration.md and schema/ with what " +
+      "the settings table generates; that text does not depend on the " +
+      "runtime that runs the check",
+  ),
+  "tests/config_host_test.ts": both(
+    "its subject is loadConfig's Deno host (adapters/config_host_deno.ts) " +
+      "and Deno's --allow-env (it runs Deno.execPath() without it); Node " +
+      "and Bun use adapters/config_host_node.ts",
+  ),
+  "tests/docs_links_test.ts": both(
+    "a static check of the links in README.md and docs/ (it imports no " +
+      "library code); the result does not depend on the runtime",
+  ),
+  "tests/errors_reference_test.ts": {
+    node: "it imports every deno.json entry point's .ts source by path at " +
+      "run time to compare with docs/errors.md; the built package has no " +
+      ".ts sources (it runs under Bun, on the source)",
+  },
+  "tests/pattern_types_test.ts": both(
+    "its subject is `deno check`: type-level cases and the message " +
+      "`deno check` (run via Deno.execPath()) prints for a bad pattern",
+  ),
+  "tests/readme_quickstart_test.ts": both(
+    "it drives each runtime itself from Deno: README's quick starts in " +
+      "scratch projects (Deno, Node 22 from the tarball, Bun, Chromium)",
+  ),
+  "tests/setup_test.ts": both(
+    "its subject is scripts/setup.ts (`deno task setup`), a Deno program",
+  ),
 };
 
 /** The plan for one runtime. */

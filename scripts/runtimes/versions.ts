@@ -29,6 +29,12 @@ export const SHIM_DENO_TEST = "0.5.0";
 export const SHIM_DENO = "0.19.2";
 /** Node types for the consumer type-check (a Node 22 project). */
 export const TYPES_NODE = "22.20.5";
+/**
+ * The `Emscripten` globals that @electric-sql/pglite's published `.d.ts`
+ * use without depending on them (a devDependency of pglite, `^1.41.1`):
+ * the Node run type-checks the tests with `skipLibCheck: false`.
+ */
+export const TYPES_EMSCRIPTEN = "1.41.6";
 
 /**
  * Node 20 (end of life, no global `WebSocket`): the nats transport's

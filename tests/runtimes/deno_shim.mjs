@@ -11,6 +11,9 @@
 //   - `Deno.listen` that reports the port it got: the shim's listener keeps
 //     `addr.port` at 0 when asked for port 0 (it fills it in asynchronously);
 //   - `Deno.readDir` of a file: URL (the shim stringifies the URL);
+//   - `Deno.connect` that rejects when the connection fails (the shim's
+//     only logs the error and never settles: a refused port hung the test),
+//     with Deno's error classes (`Deno.errors.ConnectionRefused`, ...);
 //   - Deno's global "error" / "unhandledrejection" events (globalThis is an
 //     EventTarget in Deno): see installGlobalErrorEvents().
 //
@@ -220,6 +223,138 @@ function listen(options) {
   };
 }
 
+/** Node's error codes -> `Deno.errors` class names (for Deno.connect). */
+const NET_ERRORS = {
+  ECONNREFUSED: "ConnectionRefused",
+  ECONNRESET: "ConnectionReset",
+  ECONNABORTED: "ConnectionAborted",
+  EADDRNOTAVAIL: "AddrNotAvailable",
+  ETIMEDOUT: "TimedOut",
+  EPIPE: "BrokenPipe",
+};
+
+function denoNetError(error) {
+  const name = NET_ERRORS[error?.code];
+  if (!name) return error;
+  return Object.assign(new shimDeno.errors[name](error.message), {
+    code: error.code,
+    cause: error,
+  });
+}
+
+/**
+ * `Deno.Conn` over a connected `net.Socket`: `read` / `write` / `close` /
+ * `closeWrite` and the `readable` / `writable` web streams (use one way of
+ * reading, as in Deno).
+ */
+class Conn {
+  #socket;
+  #readable;
+  #writable;
+  #error;
+
+  constructor(socket) {
+    this.#socket = socket;
+    // A later failure (reset, ...) is the next read's, not uncaught.
+    socket.on("error", (error) => this.#error = denoNetError(error));
+    this.localAddr = {
+      transport: "tcp",
+      hostname: socket.localAddress,
+      port: socket.localPort,
+    };
+    this.remoteAddr = {
+      transport: "tcp",
+      hostname: socket.remoteAddress,
+      port: socket.remotePort,
+    };
+  }
+
+  get readable() {
+    return this.#readable ??= Readable.toWeb(this.#socket);
+  }
+
+  get writable() {
+    return this.#writable ??= Writable.toWeb(this.#socket);
+  }
+
+  /** Up to `p.length` bytes into `p`; `null` at the end of the stream. */
+  async read(p) {
+    const socket = this.#socket;
+    for (;;) {
+      const chunk = socket.read();
+      if (chunk !== null) {
+        const n = Math.min(p.length, chunk.length);
+        p.set(chunk.subarray(0, n));
+        if (n < chunk.length) socket.unshift(chunk.subarray(n));
+        return n;
+      }
+      if (this.#error) throw this.#error;
+      if (socket.readableEnded || socket.destroyed) return null;
+      await new Promise((resolve) => {
+        const done = () => {
+          for (const e of ["readable", "end", "close"]) socket.off(e, done);
+          resolve();
+        };
+        for (const e of ["readable", "end", "close"]) socket.once(e, done);
+      });
+    }
+  }
+
+  write(p) {
+    return new Promise((resolve, reject) =>
+      this.#socket.write(
+        p,
+        (error) => error ? reject(denoNetError(error)) : resolve(p.length),
+      )
+    );
+  }
+
+  closeWrite() {
+    return new Promise((resolve) => this.#socket.end(resolve));
+  }
+
+  close() {
+    this.#socket.destroy();
+  }
+
+  setNoDelay(enable = true) {
+    this.#socket.setNoDelay(enable);
+  }
+
+  setKeepAlive(enable = true) {
+    this.#socket.setKeepAlive(enable);
+  }
+
+  ref() {
+    this.#socket.ref();
+  }
+
+  unref() {
+    this.#socket.unref();
+  }
+
+  [Symbol.dispose]() {
+    this.close();
+  }
+}
+
+/** `Deno.connect` for TCP: resolves once connected, rejects if it fails. */
+function connect(options) {
+  const { hostname = "127.0.0.1", port, transport = "tcp" } = options;
+  if (transport !== "tcp") {
+    return Promise.reject(new Error("Deno.connect: only tcp is supported"));
+  }
+  return new Promise((resolve, reject) => {
+    const socket = net.createConnection({ host: hostname, port });
+    const failed = (error) => reject(denoNetError(error));
+    socket.once("error", failed);
+    socket.once("connect", () => {
+      socket.off("error", failed);
+      resolve(new Conn(socket));
+    });
+  });
+}
+
 /**
  * Deno's global scope is an EventTarget: uncaught errors and unhandled
  * rejections are dispatched there as cancelable "error" and
@@ -264,6 +399,7 @@ if (!globalThis[KEY]) {
     Command,
     ChildProcess,
     listen,
+    connect,
     readDir: withPath(shimDeno.readDir),
     readDirSync: withPath(shimDeno.readDirSync),
   };
