@@ -32,6 +32,7 @@ const API_TESTS = [
   "outbox_nats_test.ts",
   "outbox_sqlite_test.ts",
   "outbox_stores_test.ts",
+  "outbox_types_test.ts",
   "postgres_server_test.ts",
 ];
 
@@ -84,6 +85,14 @@ export const NOT_RUN: Record<string, Partial<Record<Runtime, string>>> = {
     bun:
       "its subject is the browser: it drives Chromium with playwright-core " +
       "against examples/sse-server.ts, a Deno server",
+  },
+  "tests/outbox_docs_test.ts": {
+    node: "it runs docs/outbox.md's programs as written with `deno run " +
+      "--check` from a scratch Deno project; the same stores run on Node in " +
+      "outbox_stores_test.ts",
+    bun: "it runs docs/outbox.md's programs as written with `deno run " +
+      "--check` from a scratch Deno project; the same stores run on Bun in " +
+      "outbox_stores_test.ts",
   },
   "tests/browser_outbox_pglite_test.ts": {
     node:
