@@ -38,6 +38,16 @@ export function isBusy(error: unknown): boolean {
   return e?.errcode === 5 || /database is locked/.test(e?.message ?? "");
 }
 
+/** `db.prepare(sql)`, prepared once per connection and `sql`. */
+export function prepared(db: SqliteDatabase, sql: string): SqliteStatement {
+  let byText = statements.get(db);
+  if (byText === undefined) statements.set(db, byText = new Map());
+  let statement = byText.get(sql);
+  if (statement === undefined) byText.set(sql, statement = db.prepare(sql));
+  return statement;
+}
+const statements = new WeakMap<SqliteDatabase, Map<string, SqliteStatement>>();
+
 /**
  * One `BEGIN IMMEDIATE` attempt on `db` that never blocks the thread:
  * SQLite's own busy wait sleeps synchronously, which would stop the very
@@ -49,7 +59,7 @@ export function isBusy(error: unknown): boolean {
  */
 function tryBegin(db: SqliteDatabase, last: boolean): boolean {
   if (db.isTransaction && !last) return false;
-  const [row] = db.prepare("PRAGMA busy_timeout").all() as {
+  const [row] = prepared(db, "PRAGMA busy_timeout").all() as {
     timeout?: number;
   }[];
   const saved = Number(row?.timeout ?? 0);
@@ -104,5 +114,38 @@ export async function immediate<T>(
     }
     await new Promise((ok) => setTimeout(ok, pause));
     waited += pause;
+  }
+}
+
+/**
+ * Creates what `ddl` creates unless every object in `names` exists. Two
+ * processes starting on a fresh file both create: the loser waits for the
+ * winner's transaction up to `maxWait` ms (SQLite's own busy wait, for
+ * this one statement: a constructor cannot wait on timers) instead of
+ * failing at once with "database is locked".
+ */
+export function ensureSchema(
+  db: SqliteDatabase,
+  names: readonly string[],
+  ddl: readonly string[],
+  maxWait: number,
+): void {
+  const [old] = db.prepare("PRAGMA busy_timeout").all() as {
+    timeout?: number;
+  }[];
+  db.exec(`PRAGMA busy_timeout = ${Math.trunc(maxWait)}`);
+  try {
+    const [row] = db.prepare(
+      `SELECT count(*) AS n FROM sqlite_master WHERE name IN (${
+        names.map(() => "?").join(", ")
+      })`,
+    ).all(...names) as { n: number }[];
+    if (Number(row.n) === names.length) return;
+    db.exec(["BEGIN IMMEDIATE", ...ddl, "COMMIT"].join(";\n"));
+  } catch (error) {
+    if (db.isTransaction) db.exec("ROLLBACK");
+    throw error;
+  } finally {
+    db.exec(`PRAGMA busy_timeout = ${Number(old?.timeout ?? 0)}`);
   }
 }

@@ -6,7 +6,12 @@
  */
 
 import type { InboxStore } from "./types.ts";
-import { beginImmediate, type SqliteDatabase } from "./_sqlite.ts";
+import {
+  beginImmediate,
+  ensureSchema,
+  prepared,
+  type SqliteDatabase,
+} from "./_sqlite.ts";
 import { tableName } from "./_table_name.ts";
 
 /** Options of {@linkcode sqliteInbox}. */
@@ -20,6 +25,8 @@ export interface SqliteInboxOptions {
   /**
    * How long opening a transaction waits for another connection's write
    * transaction, ms, on timers (never blocking the thread).
+   * Creating the tables, when missing, waits as long in SQLite's own busy
+   * wait.
    *
    * @default {5000}
    */
@@ -58,14 +65,17 @@ export function sqliteInbox<D extends SqliteDatabase>(
 ): InboxStore<D> {
   const t = tableName("SQLite inbox", options.table ?? "mcb_inbox");
   const wait = options.busyTimeout ?? 5000;
-  db.exec(`CREATE TABLE IF NOT EXISTS ${t} (
-    consumer TEXT NOT NULL,
-    id TEXT NOT NULL,
-    received_at INTEGER NOT NULL,
-    PRIMARY KEY (consumer, id)
-  )`);
-  db.exec(`CREATE INDEX IF NOT EXISTS ${t}_age ON ${t} (received_at)`);
+  ensureSchema(db, [t, `${t}_age`], [
+    `CREATE TABLE IF NOT EXISTS ${t} (
+      consumer TEXT NOT NULL,
+      id TEXT NOT NULL,
+      received_at INTEGER NOT NULL,
+      PRIMARY KEY (consumer, id))`,
+    `CREATE INDEX IF NOT EXISTS ${t}_age ON ${t} (received_at)`,
+  ], wait);
   const purge = db.prepare(`DELETE FROM ${t} WHERE received_at < ?`);
+  const insert =
+    `INSERT OR IGNORE INTO ${t} (consumer, id, received_at) VALUES (?, ?, ?)`;
   // One transaction at a time per connection.
   const queues = new WeakMap<D, Promise<unknown>>();
   return {
@@ -86,9 +96,7 @@ export function sqliteInbox<D extends SqliteDatabase>(
       return next;
     },
     record(handle, consumer, id, now) {
-      const result = handle.prepare(
-        `INSERT OR IGNORE INTO ${t} (consumer, id, received_at) VALUES (?, ?, ?)`,
-      ).run(consumer, id, now);
+      const result = prepared(handle, insert).run(consumer, id, now);
       return Number(result.changes) === 1;
     },
     expire(before) {

@@ -7,7 +7,12 @@
 
 import type { CloudEvent } from "../core/envelope.ts";
 import type { OutboxStore } from "./types.ts";
-import { immediate, type SqliteDatabase } from "./_sqlite.ts";
+import {
+  ensureSchema,
+  immediate,
+  prepared,
+  type SqliteDatabase,
+} from "./_sqlite.ts";
 import { tableName } from "./_table_name.ts";
 
 export type { SqliteDatabase, SqliteStatement, SqlValue } from "./_sqlite.ts";
@@ -24,6 +29,8 @@ export interface SqliteOutboxOptions {
    * How long the relay's writes wait for another connection's write
    * transaction, ms, on timers (never blocking the thread) before failing
    * with "database is locked".
+   * Creating the tables, when missing, waits as long in SQLite's own busy
+   * wait.
    *
    * @default {5000}
    */
@@ -63,22 +70,25 @@ export function sqliteOutbox<D extends SqliteDatabase>(
 ): OutboxStore<D, void> {
   const t = tableName("SQLite outbox", options.table ?? "mcb_outbox");
   const wait = options.busyTimeout ?? 5000;
-  db.exec(`CREATE TABLE IF NOT EXISTS ${t} (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    subject TEXT NOT NULL,
-    event TEXT NOT NULL,
-    lease_owner TEXT,
-    lease_until INTEGER,
-    published_at INTEGER
-  )`);
-  db.exec(
+  ensureSchema(db, [t, `${t}_pending`, `${t}_unpublished`], [
+    `CREATE TABLE IF NOT EXISTS ${t} (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      id TEXT NOT NULL UNIQUE,
+      subject TEXT NOT NULL,
+      event TEXT NOT NULL,
+      lease_owner TEXT,
+      lease_until INTEGER,
+      published_at INTEGER)`,
     `CREATE INDEX IF NOT EXISTS ${t}_pending ON ${t} (subject, published_at)`,
-  );
-  const select = db.prepare(`SELECT seq, event FROM ${t} o
-    WHERE published_at IS NULL AND NOT EXISTS (
-      SELECT 1 FROM ${t} b WHERE b.subject = o.subject
-        AND b.published_at IS NULL AND b.lease_owner <> ? AND b.lease_until > ?)
+    `CREATE INDEX IF NOT EXISTS ${t}_unpublished ON ${t} (seq)
+      WHERE published_at IS NULL`,
+  ], wait);
+  // The subjects leased to others are found once per claim, not once per
+  // candidate row (a backlog of one subject made that quadratic).
+  const select = db.prepare(`SELECT seq, event FROM ${t}
+    WHERE published_at IS NULL AND subject NOT IN (
+      SELECT subject FROM ${t} WHERE published_at IS NULL
+        AND lease_owner <> ? AND lease_until > ?)
     ORDER BY seq LIMIT ?`);
   const lease = db.prepare(`UPDATE ${t} SET lease_owner = ?, lease_until = ?
     WHERE seq IN (SELECT value FROM json_each(?))`);
@@ -87,17 +97,14 @@ export function sqliteOutbox<D extends SqliteDatabase>(
   const purge = db.prepare(
     `DELETE FROM ${t} WHERE published_at IS NOT NULL AND published_at < ?`,
   );
-  const inserts = new WeakMap<SqliteDatabase, ReturnType<typeof db.prepare>>();
+  const insert = `INSERT INTO ${t} (id, subject, event) VALUES (?, ?, ?)`;
   return {
     insert(handle: D, event: CloudEvent) {
-      let insert = inserts.get(handle);
-      if (insert === undefined) {
-        insert = handle.prepare(
-          `INSERT INTO ${t} (id, subject, event) VALUES (?, ?, ?)`,
-        );
-        inserts.set(handle, insert);
-      }
-      insert.run(event.id, event.subject ?? "", JSON.stringify(event));
+      prepared(handle, insert).run(
+        event.id,
+        event.subject ?? "",
+        JSON.stringify(event),
+      );
     },
     claim({ owner, limit, lease: ms, now }) {
       if (db.isTransaction) return [];
