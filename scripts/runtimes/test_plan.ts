@@ -86,6 +86,12 @@ export const NOT_RUN: Record<string, Partial<Record<Runtime, string>>> = {
       "its subject is the browser: it drives Chromium with playwright-core " +
       "against examples/sse-server.ts, a Deno server",
   },
+  "tests/outbox_sqlite_processes_test.ts": {
+    node: "its child processes are `deno eval` programs; the same store code " +
+      "runs on Node in outbox_sqlite_test.ts and outbox_stores_test.ts",
+    bun: "its child processes are `deno eval` programs; the same store code " +
+      "runs on Bun in outbox_sqlite_test.ts and outbox_stores_test.ts",
+  },
   "tests/outbox_docs_test.ts": {
     node: "it runs docs/outbox.md's programs as written with `deno run " +
       "--check` from a scratch Deno project; the same stores run on Node in " +
