@@ -246,3 +246,15 @@ export async function joinGroup(
   );
   await sub.ready;
 }
+
+/** Options of a child process (see fixtures/outbox_proc.ts). */
+export interface ProcOptions {
+  mode: "app" | "relay";
+  batch: number;
+  lease: number;
+  interval: number;
+  delay?: number;
+  ledger?: boolean;
+  total?: number;
+  pace?: number;
+}

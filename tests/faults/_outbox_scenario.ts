@@ -37,17 +37,8 @@ export type { Ev };
 const PROC = new URL("./fixtures/outbox_proc.ts", import.meta.url).pathname;
 const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
 
-/** Options of a child process (see fixtures/outbox_proc.ts). */
-export interface ProcOptions {
-  mode: "app" | "relay";
-  batch: number;
-  lease: number;
-  interval: number;
-  delay?: number;
-  ledger?: boolean;
-  total?: number;
-  pace?: number;
-}
+export type { ProcOptions } from "./_outbox.ts";
+import type { ProcOptions } from "./_outbox.ts";
 
 /** A child process of fixtures/outbox_proc.ts and the lines it printed. */
 export class OutboxChild {
